@@ -1,0 +1,51 @@
+# Mizan — the front door. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_ENV := MIZAN_DEBUG=true
+
+.DEFAULT_GOAL := help
+.PHONY: help install run worker test lint fmt messages migrate clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) messages ## Create the virtual environment and install pinned dependencies
+
+messages: $(STAMP) ## Compile the translation catalogues (.po -> .mo)
+	@command -v msgfmt >/dev/null || scripts/apt-install gettext
+	@$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+migrate: install ## Create or update the database and load the reference data
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(DEV_ENV) $(BIN)/python manage.py load_reference
+
+run: migrate ## Start Mizan with demo data at http://127.0.0.1:8000 (web + task worker)
+	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	$(DEV_ENV) scripts/run-dev
+
+worker: install ## Run the task worker alone (sends the SMS)
+	$(DEV_ENV) $(BIN)/python manage.py db_worker --queue-name '*' --interval 1
+
+test: install ## Run the test suite (SQLite, or DATABASE_URL if set)
+	$(BIN)/python -m pytest
+
+lint: install ## Check style (ruff) and that migrations match the models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run -v1
+
+fmt: install ## Format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var

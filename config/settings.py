@@ -1,0 +1,215 @@
+"""Mizan settings: one module, every value read from the environment.
+
+`.env.example` lists each variable with its default. With no `DATABASE_URL` the
+platform runs on an embedded SQLite file (WAL mode) so that `make run` needs nothing
+else; production and CI set `DATABASE_URL` to PostgreSQL.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("MIZAN_DEBUG", default=False)
+# A development key is only accepted while DEBUG is on; `check --deploy` and the
+# start-up check below refuse it otherwise.
+_DEV_SECRET = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"
+SECRET_KEY = env.str("MIZAN_SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
+if not SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set MIZAN_SECRET_KEY (or MIZAN_DEBUG=true for development).")
+
+ALLOWED_HOSTS = env.list("MIZAN_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("MIZAN_CSRF_TRUSTED_ORIGINS", default=[])
+# Public base URL used in SMS links (tracking pages); no trailing slash.
+SITE_URL = env.str("MIZAN_SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "phonenumber_field",
+    "mizan.core",
+    "mizan.accounts",
+    "mizan.reference",
+    "mizan.procedures",
+    "mizan.cases",
+    "mizan.documents",
+    "mizan.notifications",
+    "mizan.backoffice",
+    "mizan.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "mizan.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------
+_SQLITE_PATH = BASE_DIR / "var" / "mizan.sqlite3"
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{_SQLITE_PATH}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the web server read while the worker writes; IMMEDIATE makes a
+            # writing transaction take the lock up front instead of failing mid-way.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+    _SQLITE_PATH.parent.mkdir(exist_ok=True)
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("MIZAN_DB_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("MIZAN_CACHE_URL", default="locmemcache://mizan")}
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "notifications"],
+    }
+}
+
+# --- auth -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:queue"
+LOGOUT_REDIRECT_URL = "backoffice:login"
+
+# --- languages ------------------------------------------------------------------
+LANGUAGE_CODE = "ar"
+LANGUAGES = [("ar", _("Arabic")), ("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Africa/Casablanca"
+USE_TZ = True
+
+# --- static and uploads ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env.str("MIZAN_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# Production serves `collectstatic` output (hashed, compressed names, cached for a
+# year); development and tests serve the files where they are.
+COLLECTED_STATIC = env.bool("MIZAN_COLLECTED_STATIC", default=not DEBUG)
+WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
+WHITENOISE_AUTOREFRESH = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if COLLECTED_STATIC
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Attachments larger than this are refused with a message, before they are stored.
+MIZAN_UPLOAD_MAX_BYTES = env.int("MIZAN_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+MIZAN_UPLOAD_MAX_FILES = env.int("MIZAN_UPLOAD_MAX_FILES", default=5)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- citizens' one-time codes -------------------------------------------------------
+MIZAN_OTP_TTL_SECONDS = env.int("MIZAN_OTP_TTL_SECONDS", default=600)
+MIZAN_OTP_MAX_ATTEMPTS = env.int("MIZAN_OTP_MAX_ATTEMPTS", default=5)
+MIZAN_OTP_MAX_PER_PHONE_PER_HOUR = env.int("MIZAN_OTP_MAX_PER_PHONE_PER_HOUR", default=5)
+MIZAN_OTP_MAX_PER_IP_PER_HOUR = env.int("MIZAN_OTP_MAX_PER_IP_PER_HOUR", default=30)
+MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR = env.int(
+    "MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR", default=30
+)
+
+# --- notifications ------------------------------------------------------------------
+# "console" logs each message and keeps it for the development outbox page.
+MIZAN_SMS_GATEWAY = env.str("MIZAN_SMS_GATEWAY", default="console")
+MIZAN_SMS_SENDER = env.str("MIZAN_SMS_SENDER", default="MIZAN")
+# The development outbox page shows every SMS, one-time codes included: never in production.
+MIZAN_DEV_OUTBOX = env.bool("MIZAN_DEV_OUTBOX", default=DEBUG)
+
+# --- security -------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = env.bool("MIZAN_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("MIZAN_SESSION_SECONDS", default=8 * 3600)
+SECURE_SSL_REDIRECT = env.bool("MIZAN_SSL_REDIRECT", default=False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("MIZAN_BEHIND_TLS_PROXY", default=False)
+    else None
+)
+SECURE_HSTS_SECONDS = env.int("MIZAN_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env.bool("MIZAN_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("MIZAN_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+CSRF_FAILURE_VIEW = "mizan.portal.views.csrf_failure"

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(
+    path("backoffice/", include("mizan.backoffice.urls")),
+    path("", include("mizan.portal.urls")),
+    prefix_default_language=True,
+)
+if settings.MIZAN_DEV_OUTBOX:
+    urlpatterns += i18n_patterns(path("dev/", include("mizan.notifications.dev_urls")))
+
+handler404 = "mizan.portal.views.page_not_found"
+handler500 = "mizan.portal.views.server_error"
+handler403 = "mizan.portal.views.permission_denied"
+handler400 = "mizan.portal.views.bad_request"

@@ -1,0 +1,37 @@
+"""Demo staff accounts, for `make run` only (never in production)."""
+
+from django.contrib.auth import get_user_model
+
+from .models import Role, Unit
+from .services import staff_user_create
+
+DEMO_PASSWORD = "mizan-demo-2026"
+
+# username, full name, unit code, roles
+DEMO_STAFF = [
+    ("clerk.casa", "Salma Bennani", "PROS-TPI_CASA_PENAL", [Role.AGENT]),
+    ("prosecutor.casa", "Youssef Alaoui", "PROS-TPI_CASA_PENAL", [Role.MAGISTRATE]),
+    ("head.casa", "Nadia El Idrissi", "PROS-TPI_CASA_PENAL", [Role.UNIT_HEAD, Role.MAGISTRATE]),
+    ("clerk.rabat", "Karim Tazi", "PROS-TPI_RABAT", [Role.AGENT, Role.UNIT_HEAD]),
+    ("prosecutor.rabat", "Leila Chraibi", "PROS-TPI_RABAT", [Role.MAGISTRATE]),
+    ("clerk.tanger-ca", "Omar Berrada", "PROS-CA_TANGER", [Role.AGENT, Role.UNIT_HEAD]),
+]
+
+
+def demo_staff_create() -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo accounts; returns (username, roles, unit) rows."""
+    User = get_user_model()
+    rows = []
+    for username, full_name, unit_code, roles in DEMO_STAFF:
+        unit = Unit.objects.get(code=unit_code)
+        staff_user_create(
+            username=username, password=DEMO_PASSWORD, full_name=full_name, unit=unit, roles=roles
+        )
+        rows.append((username, ", ".join(str(Role(r).label) for r in roles), str(unit)))
+    admin, _created = User.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    admin.set_password(DEMO_PASSWORD)
+    admin.save()
+    rows.append(("admin", "Administrator (Django admin)", "—"))
+    return rows

@@ -1,0 +1,169 @@
+"""Agents' pages: the unit's queue and the case page with exactly the allowed steps."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from mizan.accounts.models import Role, Unit
+from mizan.cases import selectors
+from mizan.cases.services import case_transition, staff_roles_for_case
+from mizan.core.audit import audit_record
+from mizan.core.errors import DomainError
+from mizan.core.http import client_ip
+
+
+class StaffLoginView(LoginView):
+    template_name = "backoffice/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+@require_GET
+def queue(request):
+    status = request.GET.get("status", "")
+    to_confirm = request.GET.get("to_confirm") == "1"
+    cases = selectors.case_queue(user=request.user, status=status, to_confirm=to_confirm)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    from mizan.procedures.registry import PROCEDURES
+
+    statuses = [state for procedure in PROCEDURES.values() for state in procedure.workflow.states]
+    return render(
+        request,
+        "backoffice/queue.html",
+        {
+            "page": page,
+            "status": status,
+            "to_confirm": to_confirm,
+            "statuses": statuses,
+            "units": Unit.objects.filter(memberships__user=request.user).distinct(),
+        },
+    )
+
+
+def _case_or_404(request, reference):
+    case = selectors.case_for_staff(user=request.user, reference=reference)
+    if case is None:
+        # Refused reads are audited too: someone tried a reference outside their unit.
+        audit_record(
+            action="case.access_denied",
+            object_type="case",
+            object_id=reference[:64],
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+        raise Http404
+    return case
+
+
+@login_required
+@require_GET
+def case_detail(request, reference):
+    case = _case_or_404(request, reference)
+    audit_record(
+        action="case.viewed",
+        object_type="case",
+        object_id=case.reference,
+        actor=request.user,
+        ip_address=client_ip(request),
+    )
+    return _render_case(request, case)
+
+
+def _render_case(request, case, *, failed_step: str = "", values=None, status=200):
+    roles = staff_roles_for_case(user=request.user, case=case)
+    steps = case.workflow.steps_for(case.status, roles)
+    magistrates = (
+        get_user_model()
+        .objects.filter(memberships__unit=case.unit, memberships__role=Role.MAGISTRATE)
+        .distinct()
+    )
+    needs_offices = any({"destination", "transfer_to"} & set(step.inputs) for step in steps)
+    offices = (
+        Unit.objects.filter(
+            is_active=True,
+            kind__in=[Unit.Kind.PROSECUTION_FIRST_INSTANCE, Unit.Kind.PROSECUTION_APPEAL],
+        ).select_related("court")
+        if needs_offices
+        else []
+    )
+    return render(
+        request,
+        "backoffice/case.html",
+        {
+            "case": case,
+            "steps": steps,
+            "timeline": selectors.staff_timeline(case=case),
+            "notifications": case.notifications.all(),
+            "attachments": case.attachments.all(),
+            "magistrates": magistrates,
+            "offices": offices,
+            "failed_step": failed_step,
+            "values": values or {},
+            "roles": [Role(role).label for role in sorted(roles)],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def case_step(request, reference):
+    case = _case_or_404(request, reference)
+    step_name = request.POST.get("step", "")
+    inputs = {
+        name: request.POST.get(name, "")
+        for name in ("registry_number", "assignee", "destination", "transfer_to")
+    }
+    try:
+        case_transition(
+            case_id=case.pk,
+            step_name=step_name,
+            actor=request.user,
+            message=request.POST.get("message", ""),
+            note=request.POST.get("note", ""),
+            inputs=inputs,
+            expected_status=request.POST.get("expected_status") or None,
+            ip_address=client_ip(request),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        case.refresh_from_db()
+        # Re-show the page with what the agent typed, so nothing is lost.
+        return _render_case(
+            request,
+            case,
+            failed_step=step_name,
+            values=request.POST,
+            status=409 if error.code == "conflict" else 400,
+        )
+    step = case.workflow.step(step_name)
+    messages.success(request, _("Done: %(step)s.") % {"step": step.label})
+    return redirect("backoffice:case", reference=case.reference)
+
+
+@login_required
+@require_GET
+def attachment_download(request, reference, attachment_id):
+    case = _case_or_404(request, reference)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    audit_record(
+        action="attachment.opened",
+        object_type="attachment",
+        object_id=str(attachment.pk),
+        actor=request.user,
+        ip_address=client_ip(request),
+        data={"case": case.reference},
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+    )

@@ -1,0 +1,147 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from mizan.accounts.models import Unit
+from mizan.procedures.registry import get_procedure, procedure_choices
+from mizan.reference.models import Commune
+
+
+class ReferenceCounter(models.Model):
+    """The last sequence number given per procedure and year (row-locked to hand out)."""
+
+    procedure = models.CharField(max_length=32)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "year"], name="unique_counter"),
+        ]
+
+
+class Case(models.Model):
+    """A citizen's request of any procedure. Only `case_transition` changes `status`."""
+
+    procedure = models.CharField(max_length=32, choices=procedure_choices())
+    reference = models.CharField(max_length=24, unique=True)
+    status = models.CharField(max_length=40, db_index=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    # Routed through a guessed row of the judicial map: an agent must confirm.
+    destination_to_confirm = models.BooleanField(default=False, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    registry_number = models.CharField(max_length=40, blank=True)
+
+    filer_name = models.CharField(max_length=200)
+    filer_phone = PhoneNumberField(db_index=True)
+    filer_email = models.EmailField(blank=True)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    commune = models.ForeignKey(
+        Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Procedure-specific fields as filed (the complaint's parties, facts, place...).
+    details = models.JSONField(default=dict)
+    access_code_hash = models.CharField(max_length=64)
+    consent_at = models.DateTimeField()
+
+    submitted_at = models.DateTimeField(db_index=True)
+    status_changed_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["unit", "status", "submitted_at"])]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def workflow(self):
+        return get_procedure(self.procedure).workflow
+
+    @property
+    def state(self):
+        return self.workflow.state(self.status)
+
+    def get_status_display(self) -> str:
+        return str(self.state.label)
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history: who took it, from which state to which."""
+
+    class ActorKind(models.TextChoices):
+        CITIZEN = "citizen", _("Citizen")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    step = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=40, blank=True)
+    to_status = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    citizen_message = models.TextField(blank=True)
+    # Never shown to the citizen.
+    internal_note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    citizen_visible = models.BooleanField(default=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step} {self.from_status}→{self.to_status}"
+
+    @property
+    def to_status_citizen_label(self):
+        return self.case.workflow.state(self.to_status).citizen_label
+
+    @property
+    def to_status_label(self):
+        return self.case.workflow.state(self.to_status).label
+
+    @property
+    def step_label(self):
+        step = self.case.workflow.step(self.step)
+        return step.label if step else self.step
+
+
+class PendingFiling(models.Model):
+    """A filled-in form waiting for its phone to be confirmed by one-time code.
+
+    Kept until confirmed or expired, so a citizen who mistyped the code or whose SMS
+    was late loses nothing.
+    """
+
+    token = models.CharField(max_length=43, unique=True)
+    procedure = models.CharField(max_length=32, choices=procedure_choices())
+    language = models.CharField(max_length=10)
+    phone = PhoneNumberField()
+    data = models.JSONField()
+    challenge = models.ForeignKey(
+        "accounts.PhoneChallenge", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )

@@ -1,0 +1,311 @@
+"""The case engine: filing a request and moving it through its workflow.
+
+`case_transition` is the only code that changes a case's status.
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from mizan.accounts.models import Membership, Role, Unit
+from mizan.core import references
+from mizan.core.audit import audit_record
+from mizan.core.errors import DomainError
+from mizan.documents.models import Attachment
+from mizan.notifications.services import notification_queue, tracking_link
+from mizan.procedures.registry import get_procedure
+from mizan.procedures.workflow import CITIZEN, Step
+
+from .models import Case, CaseEvent, ReferenceCounter
+
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+ACCESS_CODE_LENGTH = 8
+
+
+def access_code_hash(*, reference: str, access_code: str) -> str:
+    normalised = access_code.strip().upper().replace("-", "").replace(" ", "")
+    return salted_hmac(
+        "mizan.access-code", f"{reference}:{normalised}", algorithm="sha256"
+    ).hexdigest()
+
+
+def access_code_matches(*, case: Case, access_code: str) -> bool:
+    expected = access_code_hash(reference=case.reference, access_code=access_code)
+    return hmac.compare_digest(expected, case.access_code_hash)
+
+
+def reference_allocate(*, procedure: str, year: int) -> str:
+    """Next reference for a procedure and year, unique under concurrent filings.
+
+    The counter row is locked until the filing commits, so two filings never get the
+    same number; a rolled-back filing gives its number back.
+    """
+    prefix = get_procedure(procedure).reference_prefix
+    with transaction.atomic():
+        ReferenceCounter.objects.bulk_create(
+            [ReferenceCounter(procedure=procedure, year=year)], ignore_conflicts=True
+        )
+        counter = ReferenceCounter.objects.select_for_update().get(procedure=procedure, year=year)
+        counter.last_value += 1
+        counter.save(update_fields=["last_value"])
+    return references.format_reference(prefix, year, counter.last_value)
+
+
+@dataclass(frozen=True)
+class Filing:
+    case: Case
+    access_code: str  # shown once to the filer; only its hash is stored
+
+
+def _notification_context(case: Case, **extra) -> dict:
+    return {
+        "reference": case.reference,
+        "link": tracking_link(reference=case.reference, language=case.language),
+        "registry_number": case.registry_number,
+        **extra,
+    }
+
+
+def case_submit(
+    *,
+    procedure: str,
+    filer_name: str,
+    filer_phone: str,
+    filer_email: str = "",
+    language: str,
+    commune,
+    details: dict,
+    attachment_ids: list[int] = (),
+    ip_address: str | None = None,
+) -> Filing:
+    """File a request: route it, give it a reference, tell the filer — atomically."""
+    spec = get_procedure(procedure)
+    destination = spec.router(commune, details)
+    now = timezone.now()
+    access_code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+    with transaction.atomic():
+        reference = reference_allocate(procedure=procedure, year=timezone.localdate(now).year)
+        case = Case.objects.create(
+            procedure=procedure,
+            reference=reference,
+            status=spec.workflow.initial,
+            unit=destination.unit,
+            destination_to_confirm=destination.to_confirm,
+            filer_name=filer_name,
+            filer_phone=filer_phone,
+            filer_email=filer_email,
+            language=language,
+            commune=commune,
+            details=details,
+            access_code_hash=access_code_hash(reference=reference, access_code=access_code),
+            consent_at=now,
+            submitted_at=now,
+            status_changed_at=now,
+        )
+        if attachment_ids:
+            Attachment.objects.filter(id__in=attachment_ids, case__isnull=True).update(
+                case=case, upload_token=""
+            )
+        event = CaseEvent.objects.create(
+            case=case,
+            step="submit",
+            from_status="",
+            to_status=case.status,
+            actor_kind=CaseEvent.ActorKind.CITIZEN,
+            at=now,
+            data={"unit": destination.unit.code, "to_confirm": destination.to_confirm},
+        )
+        audit_record(
+            action="case.submitted",
+            object_type="case",
+            object_id=reference,
+            actor_label=f"citizen:{filer_phone}",
+            ip_address=ip_address,
+            data={"procedure": procedure, "unit": destination.unit.code},
+        )
+        notification_queue(
+            template_key=spec.received_message,
+            recipient=str(filer_phone),
+            language=language,
+            context=_notification_context(case),
+            idempotency_key=f"case-event:{event.pk}:sms:{filer_phone}",
+            case=case,
+            case_event=event,
+        )
+    return Filing(case=case, access_code=access_code)
+
+
+def staff_roles_for_case(*, user, case: Case) -> set[str]:
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, unit_id=case.unit_id).values_list("role", flat=True)
+    )
+
+
+def _apply_inputs(*, case: Case, step: Step, inputs: dict) -> dict:
+    """Validate and apply the step's extra inputs; return what the event records."""
+    recorded: dict = {}
+    for name in step.inputs:
+        value = (
+            (inputs.get(name) or "").strip()
+            if isinstance(inputs.get(name), str)
+            else inputs.get(name)
+        )
+        if name == "registry_number":
+            if not value:
+                raise DomainError(
+                    _("Enter the office's registry number."), code="input_required", field=name
+                )
+            case.registry_number = value[:40]
+            recorded[name] = case.registry_number
+        elif name == "assignee":
+            user = get_user_model().objects.filter(pk=value or None).first()
+            if (
+                user is None
+                or not Membership.objects.filter(
+                    user=user, unit_id=case.unit_id, role=Role.MAGISTRATE
+                ).exists()
+            ):
+                raise DomainError(
+                    _("Choose a prosecutor of this office."), code="input_required", field=name
+                )
+            case.assignee = user
+            recorded[name] = user.get_username()
+        elif name in ("destination", "transfer_to"):
+            unit = Unit.objects.filter(
+                pk=value or None,
+                is_active=True,
+                kind__in=[Unit.Kind.PROSECUTION_FIRST_INSTANCE, Unit.Kind.PROSECUTION_APPEAL],
+            ).first()
+            if unit is None:
+                raise DomainError(
+                    _("Choose the competent prosecution office."), code="input_required", field=name
+                )
+            recorded[name] = unit.code
+            recorded["from_unit"] = case.unit.code
+            if name == "destination":
+                # Corrections are counted (event data) so the judicial map improves.
+                recorded["corrected"] = unit.pk != case.unit_id
+                case.unit = unit
+                case.destination_to_confirm = False
+                case.assignee = None
+    return recorded
+
+
+def case_transition(
+    *,
+    case_id: int,
+    step_name: str,
+    actor=None,
+    citizen_phone: str | None = None,
+    message: str = "",
+    note: str = "",
+    inputs: dict | None = None,
+    expected_status: str | None = None,
+    ip_address: str | None = None,
+) -> CaseEvent:
+    """Take one workflow step on a case, with everything it causes, atomically.
+
+    The case row is locked first, so of two conflicting steps taken at once exactly
+    one wins and the other sees the new status and is refused with a clear message.
+    A staff actor must hold one of the step's roles in the case's unit; a citizen
+    actor (`citizen_phone`) must be the filer.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None:
+            raise DomainError(_("This request does not exist."), code="not_found")
+        workflow = case.workflow
+        step = workflow.step(step_name)
+        if step is None:
+            raise DomainError(
+                _("This action does not exist for this kind of request."), code="unknown_step"
+            )
+        if expected_status is not None and expected_status != case.status:
+            raise DomainError(
+                _(
+                    "This request changed while you were looking at it: it is now “%(status)s”. "
+                    "Check its history and try again."
+                )
+                % {"status": case.state.label},
+                code="conflict",
+            )
+        if case.status not in step.sources:
+            raise DomainError(
+                _("“%(step)s” is not possible now: the request is “%(status)s”.")
+                % {"step": step.label, "status": case.state.label},
+                code="conflict",
+            )
+        if CITIZEN in step.roles:
+            if (
+                actor is not None
+                or citizen_phone is None
+                or str(citizen_phone) != str(case.filer_phone)
+            ):
+                raise DomainError(
+                    _("Only the person who filed this request can do this."), code="forbidden"
+                )
+            actor_kind = CaseEvent.ActorKind.CITIZEN
+            actor_label = f"citizen:{case.filer_phone}"
+        else:
+            roles = staff_roles_for_case(user=actor, case=case)
+            if not (roles & step.roles):
+                raise DomainError(
+                    _("Your role in this unit does not allow this action."), code="forbidden"
+                )
+            actor_kind = CaseEvent.ActorKind.STAFF
+            actor_label = actor.get_username()
+        message = (message or "").strip()
+        if step.message_required and not message:
+            raise DomainError(
+                _("Write the message for this step."), code="input_required", field="message"
+            )
+        recorded = _apply_inputs(case=case, step=step, inputs=inputs or {})
+
+        now = timezone.now()
+        from_status = case.status
+        case.status = step.target
+        case.status_changed_at = now
+        if workflow.state(step.target).terminal:
+            case.closed_at = now
+        case.save()
+        event = CaseEvent.objects.create(
+            case=case,
+            step=step.name,
+            from_status=from_status,
+            to_status=case.status,
+            actor=actor if actor_kind == CaseEvent.ActorKind.STAFF else None,
+            actor_kind=actor_kind,
+            citizen_message=message,
+            internal_note=(note or "").strip(),
+            data=recorded,
+            citizen_visible=step.citizen_visible,
+            at=now,
+        )
+        audit_record(
+            action="case.transition",
+            object_type="case",
+            object_id=case.reference,
+            actor=actor if actor_kind == CaseEvent.ActorKind.STAFF else None,
+            actor_label=actor_label,
+            ip_address=ip_address,
+            data={"step": step.name, "from": from_status, "to": case.status, **recorded},
+        )
+        if step.notify:
+            notification_queue(
+                template_key=step.notify,
+                recipient=str(case.filer_phone),
+                language=case.language,
+                context=_notification_context(case),
+                idempotency_key=f"case-event:{event.pk}:sms:{case.filer_phone}",
+                case=case,
+                case_event=event,
+            )
+    return event

@@ -1,0 +1,68 @@
+import hashlib
+import secrets
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mizan.core.errors import DomainError
+
+from .models import Attachment
+
+# What a citizen may attach: sniffed from the bytes, whatever the name says.
+ACCEPTED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def attachment_check(*, uploaded_file) -> tuple[bytes, str]:
+    """The file's bytes and its real type, or a DomainError saying what to fix."""
+    name = uploaded_file.name
+    limit = settings.MIZAN_UPLOAD_MAX_BYTES
+    if uploaded_file.size > limit:
+        raise DomainError(
+            _(
+                "“%(name)s” is %(size)s; the limit is %(limit)s per file. "
+                "Please attach a smaller file (a photo at lower resolution, or a "
+                "compressed PDF)."
+            )
+            % {
+                "name": name,
+                "size": filesizeformat(uploaded_file.size),
+                "limit": filesizeformat(limit),
+            },
+            code="file_too_large",
+        )
+    content = uploaded_file.read()
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in ACCEPTED_TYPES:
+        raise DomainError(
+            _(
+                "“%(name)s” is not a PDF, JPEG or PNG file. Please attach a document "
+                "in one of these formats."
+            )
+            % {"name": name},
+            code="file_type",
+        )
+    return content, kind.mime
+
+
+def attachment_store(*, uploaded_file, upload_token: str = "") -> Attachment:
+    content, mime = attachment_check(uploaded_file=uploaded_file)
+    digest = hashlib.sha256(content).hexdigest()
+    attachment = Attachment(
+        upload_token=upload_token,
+        original_name=(uploaded_file.name or "document")[:200],
+        content_type=mime,
+        size=len(content),
+        sha256=digest,
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save(digest, ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+def new_upload_token() -> str:
+    return secrets.token_urlsafe(32)

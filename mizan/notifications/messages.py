@@ -1,0 +1,41 @@
+"""Message templates, one key each, written short: an Arabic SMS is UCS-2 (70
+characters a segment, 67 when concatenated), so every word costs.
+
+Placeholders are python-format (`%(reference)s`) so that msgfmt checks that each
+translation keeps them.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    "phone.code": _(
+        "Mizan: your code is %(code)s. It expires in %(minutes)s minutes. Never share it."
+    ),
+    "complaint.received": _(
+        "Mizan: complaint received, reference %(reference)s. Follow it: %(link)s"
+    ),
+    "complaint.registered": _(
+        "Mizan: complaint %(reference)s registered by the "
+        "prosecution office under no. %(registry_number)s."
+    ),
+    "complaint.assigned": _("Mizan: complaint %(reference)s is being examined by a prosecutor."),
+    "complaint.info_requested": _(
+        "Mizan: information is needed for complaint %(reference)s. See %(link)s"
+    ),
+    "complaint.info_provided": _(
+        "Mizan: we received your information for complaint %(reference)s."
+    ),
+    "complaint.investigation": _(
+        "Mizan: complaint %(reference)s was referred to the judicial police for investigation."
+    ),
+    "complaint.decided_prosecution": _(
+        "Mizan: decision on complaint %(reference)s: prosecution. See %(link)s"
+    ),
+    "complaint.decided_no_action": _(
+        "Mizan: decision on complaint %(reference)s: filed without further action. See %(link)s"
+    ),
+    "complaint.decided_transferred": _(
+        "Mizan: complaint %(reference)s was transferred to the competent office. See %(link)s"
+    ),
+    "complaint.closed": _("Mizan: complaint %(reference)s is closed."),
+}

@@ -1,0 +1,238 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from mizan.reference.countries import country_choices
+from mizan.reference.models import Commune, Province
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+COMPLAINT_CATEGORIES = [
+    ("violence", _("Violence or assault")),
+    ("theft", _("Theft")),
+    ("fraud", _("Fraud or swindle")),
+    ("breach_of_trust", _("Breach of trust")),
+    ("threats", _("Threats")),
+    ("defamation", _("Defamation or insult")),
+    ("cybercrime", _("Online offence (cybercrime)")),
+    ("family", _("Family abandonment or non-payment of alimony")),
+    ("cheque", _("Bounced cheque")),
+    ("property", _("Damage to property or trespass")),
+    ("corruption", _("Corruption or bribery")),
+    ("other", _("Other")),
+]
+
+
+class ComplaintForm(forms.Form):
+    """The complaint as the citizen fills it in; every field keeps what was typed."""
+
+    complainant_kind = forms.ChoiceField(
+        label=_("You file as"),
+        choices=[("person", _("a person")), ("entity", _("a company or association"))],
+        widget=forms.RadioSelect,
+        initial="person",
+    )
+    complainant_name = forms.CharField(
+        label=_("Full name (or name of the company or association)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    id_kind = forms.ChoiceField(
+        label=_("Identity document"),
+        choices=[
+            ("cin", _("National identity card (CIN)")),
+            ("passport", _("Passport")),
+            ("register", _("Trade or association register number")),
+        ],
+        initial="cin",
+    )
+    id_number = forms.CharField(label=_("Document number"), max_length=40)
+    nationality = forms.ChoiceField(label=_("Nationality"), initial="MA")
+    country_of_residence = forms.ChoiceField(label=_("Country of residence"), initial="MA")
+    # One text box: a Moroccan number as dialled at home, or any number with its
+    # country code (+33…, +34…) for Moroccans abroad.
+    phone = PhoneNumberField(
+        label=_("Mobile phone"),
+        region="MA",
+        help_text=_(
+            "A Moroccan number (06…, 07…) or, from abroad, with the country code "
+            "(+33…). We send a code to this number, then an SMS at every step."
+        ),
+        error_messages={
+            "invalid": _("Enter a valid mobile number, for example 0612345678 or +33612345678.")
+        },
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}
+        ),
+    )
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Language of the messages you receive"), choices=settings.LANGUAGES
+    )
+    accused_unknown = forms.BooleanField(
+        label=_("I do not know who the person responsible is"), required=False
+    )
+    accused = forms.CharField(
+        label=_("Person(s) complained about"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One person per line: name, and anything that identifies them."),
+    )
+    category = forms.ChoiceField(
+        label=_("What is it about?"), choices=[("", "—"), *COMPLAINT_CATEGORIES]
+    )
+    facts = forms.CharField(
+        label=_("What happened?"),
+        min_length=30,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Say what happened, in order, with the names of any witnesses."),
+    )
+    facts_date = forms.DateField(
+        label=_("Date of the facts"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("If you do not know the exact day, give an approximate date."),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province or prefecture where it happened"),
+        queryset=Province.objects.all(),
+        empty_label="—",
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune where it happened"),
+        queryset=Commune.objects.none(),
+        empty_label="—",
+    )
+    attachments = MultipleFileField(
+        label=_("Documents (optional)"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG."),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that my personal data is processed to handle this complaint (law 09-08)."),
+        error_messages={
+            "required": _(
+                "You must agree to the processing of your data so "
+                "that the complaint can be handled."
+            )
+        },
+    )
+
+    def __init__(self, *args, language: str = "ar", **kwargs):
+        super().__init__(*args, **kwargs)
+        countries = country_choices()
+        self.fields["nationality"].choices = countries
+        self.fields["country_of_residence"].choices = countries
+        self.fields["preferred_language"].initial = language
+        province_field = self.fields["province"]
+        province_field.label_from_instance = lambda province: province.name
+        self.fields["commune"].label_from_instance = lambda commune: commune.name
+        self.fields["attachments"].help_text = _(
+            "PDF, JPEG or PNG, up to %(count)s files of %(size)s MB each."
+        ) % {
+            "count": settings.MIZAN_UPLOAD_MAX_FILES,
+            "size": settings.MIZAN_UPLOAD_MAX_BYTES // (1024 * 1024),
+        }
+        province_code = self.data.get("province") or self.initial.get("province")
+        if province_code:
+            self.fields["commune"].queryset = Commune.objects.filter(province_id=province_code)
+
+    def clean_facts_date(self):
+        value = self.cleaned_data["facts_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of the facts cannot be in the future."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("accused_unknown") and not (cleaned.get("accused") or "").strip():
+            self.add_error(
+                "accused",
+                _(
+                    "Name the person(s) complained about, or tick “I do not know who the "
+                    "person responsible is”."
+                ),
+            )
+        province, commune = cleaned.get("province"), cleaned.get("commune")
+        if province and commune and commune.province_id != province.pk:
+            self.add_error("commune", _("Choose a commune of the chosen province."))
+        files = cleaned.get("attachments") or []
+        if len(files) > settings.MIZAN_UPLOAD_MAX_FILES:
+            self.add_error(
+                "attachments",
+                _("Attach at most %(count)s files.") % {"count": settings.MIZAN_UPLOAD_MAX_FILES},
+            )
+        return cleaned
+
+    def details(self) -> dict:
+        """What the case keeps of the form (JSON-safe)."""
+        data = self.cleaned_data
+        return {
+            "complainant_kind": data["complainant_kind"],
+            "id_kind": data["id_kind"],
+            "id_number": data["id_number"].strip(),
+            "nationality": data["nationality"],
+            "country_of_residence": data["country_of_residence"],
+            "accused_unknown": data["accused_unknown"],
+            "accused": [
+                line.strip() for line in (data["accused"] or "").splitlines() if line.strip()
+            ],
+            "category": data["category"],
+            "facts": data["facts"].strip(),
+            "facts_date": data["facts_date"].isoformat(),
+            "province": data["province"].pk,
+            "commune": data["commune"].pk,
+        }
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code received by SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
+    )
+
+
+class TrackForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=30,
+        help_text=_("As in your SMS, for example PLT-2026-004817-K."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    access_code = forms.CharField(
+        label=_("Access code (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Given when you filed. Without it, we send a code by SMS to the phone "
+            "number used when filing."
+        ),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class InformationForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your answer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    attachments = MultipleFileField(
+        label=_("Documents (optional)"), required=False, help_text=_("PDF, JPEG or PNG.")
+    )

@@ -1,0 +1,389 @@
+"""Citizens' pages: file a complaint, confirm the phone, track, answer the office.
+
+Views parse input and call one service or selector; every rule lives in services.
+"""
+
+from django.contrib import messages
+from django.core import signing
+from django.core.cache import cache
+from django.forms.utils import ErrorDict
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from mizan.accounts.models import PhoneChallenge
+from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
+from mizan.cases import selectors
+from mizan.cases.filing import (
+    filing_confirm,
+    filing_resend_code,
+    filing_start,
+    pending_filing_get,
+)
+from mizan.cases.services import access_code_matches, case_transition
+from mizan.core.errors import DomainError
+from mizan.core.http import client_ip
+from mizan.documents.models import Attachment
+from mizan.documents.services import attachment_store, new_upload_token
+from mizan.reference.models import Commune
+
+from .forms import CodeForm, ComplaintForm, InformationForm, TrackForm
+
+UPLOAD_SALT = "mizan.upload-token"
+SESSION_TRACKED = "mizan_tracked"
+SESSION_RECEIPTS = "mizan_receipts"
+SESSION_TRACK_CHALLENGE = "mizan_track_challenge"
+
+
+def home(request):
+    return render(request, "portal/home.html")
+
+
+def _kept_uploads(request) -> tuple[str, list[Attachment]]:
+    """The upload token of this form and the files already kept under it."""
+    signed = request.POST.get("upload_token", "")
+    try:
+        token = signing.loads(signed, salt=UPLOAD_SALT, max_age=24 * 3600) if signed else ""
+    except signing.BadSignature:
+        token = ""
+    if not token:
+        return new_upload_token(), []
+    kept = list(Attachment.objects.filter(upload_token=token, case__isnull=True))
+    removed = set(request.POST.getlist("remove_upload"))
+    return token, [a for a in kept if str(a.pk) not in removed]
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_form(request):
+    language = get_language()
+    token, kept = new_upload_token(), []
+    if request.method == "GET":
+        initial = {}
+        pending = pending_filing_get(token=request.GET.get("draft", ""))
+        if pending is not None and not pending.case_id:
+            initial = dict(pending.data)
+            filer = initial.pop("filer", {})
+            initial.update(
+                complainant_name=filer.get("name", ""),
+                email=filer.get("email", ""),
+                preferred_language=filer.get("language", language),
+                phone=pending.phone,
+                accused="\n".join(initial.get("accused", [])),
+                consent=True,
+            )
+            kept_ids = initial.pop("attachment_ids", [])
+            token = new_upload_token()
+            Attachment.objects.filter(id__in=kept_ids, case__isnull=True).update(upload_token=token)
+            kept = list(Attachment.objects.filter(upload_token=token))
+        form = ComplaintForm(initial=initial, language=language)
+    else:
+        form = ComplaintForm(request.POST, request.FILES, language=language)
+        token, kept = _kept_uploads(request)
+        if "show_communes" in request.POST:
+            # Only the commune list was asked for: show the form again with the
+            # province's communes and without complaining about unfinished fields.
+            form._errors = ErrorDict()
+        else:
+            valid = form.is_valid()
+            upload_errors = []
+            for uploaded in request.FILES.getlist("attachments"):
+                try:
+                    kept.append(attachment_store(uploaded_file=uploaded, upload_token=token))
+                except DomainError as error:
+                    upload_errors.append(error.message)
+            for error in upload_errors:
+                form.add_error("attachments", error)
+            if valid and not upload_errors:
+                try:
+                    pending = filing_start(
+                        procedure="complaint",
+                        data=_complaint_pending_data(form, kept),
+                        phone=str(form.cleaned_data["phone"]),
+                        language=form.cleaned_data["preferred_language"],
+                        ip_address=client_ip(request),
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    return redirect("portal:complaint_confirm", token=pending.token)
+    return render(
+        request,
+        "portal/complaint_form.html",
+        {
+            "form": form,
+            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "kept_uploads": kept,
+        },
+    )
+
+
+def _complaint_pending_data(form: ComplaintForm, kept: list[Attachment]) -> dict:
+    data = form.details()
+    data["attachment_ids"] = [a.pk for a in kept]
+    data["filer"] = {
+        "name": form.cleaned_data["complainant_name"].strip(),
+        "email": form.cleaned_data["email"] or "",
+        "language": form.cleaned_data["preferred_language"],
+    }
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_confirm(request, token):
+    pending = pending_filing_get(token=token)
+    if pending is None:
+        messages.error(request, _("This form has expired. Please fill it in again."))
+        return redirect("portal:complaint_form")
+    if pending.case_id:
+        return redirect("portal:filed", reference=pending.case.reference)
+    form = CodeForm()
+    if request.method == "POST":
+        try:
+            if "resend" in request.POST:
+                filing_resend_code(pending=pending, ip_address=client_ip(request))
+                messages.success(request, _("A new code was sent."))
+                return redirect("portal:complaint_confirm", token=token)
+            form = CodeForm(request.POST)
+            if form.is_valid():
+                filing = filing_confirm(
+                    token=token, code=form.cleaned_data["code"], ip_address=client_ip(request)
+                )
+                receipts = request.session.get(SESSION_RECEIPTS, {})
+                receipts[filing.case.reference] = filing.access_code
+                request.session[SESSION_RECEIPTS] = receipts
+                _grant_tracking(request, filing.case.reference)
+                return redirect("portal:filed", reference=filing.case.reference)
+        except DomainError as error:
+            if error.field == "code":
+                form.add_error("code", error.message)
+            else:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        "portal/complaint_confirm.html",
+        {"form": form, "pending": pending, "phone": _masked(str(pending.phone))},
+    )
+
+
+def _masked(phone: str) -> str:
+    return phone[:4] + "•" * max(len(phone) - 7, 0) + phone[-3:]
+
+
+def filed(request, reference):
+    receipts = request.session.get(SESSION_RECEIPTS, {})
+    if reference not in receipts:
+        raise Http404
+    case = selectors.case_by_reference(reference=reference)
+    if case is None:
+        raise Http404
+    return render(request, "portal/filed.html", {"case": case, "access_code": receipts[reference]})
+
+
+def _grant_tracking(request, reference: str) -> None:
+    tracked = set(request.session.get(SESSION_TRACKED, []))
+    tracked.add(reference)
+    request.session[SESSION_TRACKED] = sorted(tracked)
+
+
+def _track_failures_key(request) -> str:
+    return f"track-failures:{client_ip(request)}"
+
+
+@require_http_methods(["GET", "POST"])
+def track(request):
+    form = TrackForm(initial={"reference": request.GET.get("reference", "")})
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+        limit_key = _track_failures_key(request)
+        if (cache.get(limit_key) or 0) >= _track_failure_limit():
+            form.add_error(
+                None,
+                _(
+                    "Too many unsuccessful attempts from this connection. "
+                    "Please wait an hour and try again."
+                ),
+            )
+        elif form.is_valid():
+            reference = form.cleaned_data["reference"]
+            access_code = form.cleaned_data["access_code"]
+            case = selectors.case_by_reference(reference=reference)
+            if case is None and _looks_mistyped(reference):
+                form.add_error(
+                    "reference",
+                    _("This reference is not valid: check each character against your SMS."),
+                )
+            elif access_code:
+                if case is not None and access_code_matches(case=case, access_code=access_code):
+                    _grant_tracking(request, case.reference)
+                    return redirect("portal:track_detail", reference=case.reference)
+                _count_failure(limit_key)
+                form.add_error(
+                    None,
+                    _(
+                        "No request matches this reference and access code. "
+                        "Check both and try again."
+                    ),
+                )
+            else:
+                return _track_send_code(request, case, reference)
+    return render(request, "portal/track.html", {"form": form})
+
+
+def _looks_mistyped(reference: str) -> bool:
+    from mizan.core import references
+
+    return references.canonical(reference) is None
+
+
+def _track_failure_limit() -> int:
+    from django.conf import settings
+
+    return settings.MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR
+
+
+def _count_failure(key: str) -> None:
+    cache.add(key, 0, timeout=3600)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+
+
+def _track_send_code(request, case, reference: str):
+    """Send a code to the filing phone. The answer is the same whether or not the
+    reference exists, so nobody learns which references are in use."""
+    challenge_id = None
+    if case is not None:
+        try:
+            challenge = phone_challenge_start(
+                phone=str(case.filer_phone),
+                purpose=PhoneChallenge.Purpose.TRACKING,
+                language=case.language,
+                ip_address=client_ip(request),
+            )
+            challenge_id = challenge.pk
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(reverse("portal:track") + f"?reference={reference}")
+    request.session[SESSION_TRACK_CHALLENGE] = {
+        "reference": case.reference if case else reference,
+        "challenge": challenge_id,
+    }
+    return redirect("portal:track_code")
+
+
+@require_http_methods(["GET", "POST"])
+def track_code(request):
+    pending = request.session.get(SESSION_TRACK_CHALLENGE)
+    if not pending:
+        return redirect("portal:track")
+    form = CodeForm()
+    if request.method == "POST":
+        form = CodeForm(request.POST)
+        if form.is_valid():
+            if pending["challenge"] is None:
+                # Unknown reference: behave like a wrong code.
+                _count_failure(_track_failures_key(request))
+                form.add_error("code", _("This code is not the one we sent."))
+            else:
+                try:
+                    phone_challenge_verify(
+                        challenge_id=pending["challenge"], code=form.cleaned_data["code"]
+                    )
+                except DomainError as error:
+                    form.add_error("code", error.message)
+                else:
+                    del request.session[SESSION_TRACK_CHALLENGE]
+                    _grant_tracking(request, pending["reference"])
+                    return redirect("portal:track_detail", reference=pending["reference"])
+    return render(
+        request, "portal/track_code.html", {"form": form, "reference": pending["reference"]}
+    )
+
+
+def _tracked_case(request, reference):
+    if reference not in request.session.get(SESSION_TRACKED, []):
+        return None
+    return selectors.case_by_reference(reference=reference)
+
+
+@require_GET
+def track_detail(request, reference):
+    case = _tracked_case(request, reference)
+    if case is None:
+        return redirect(reverse("portal:track") + f"?reference={reference}")
+    return _render_track_detail(request, case, InformationForm())
+
+
+def _render_track_detail(request, case, information_form):
+    can_answer = "provide_information" in {s.name for s in case.workflow.steps_from(case.status)}
+    return render(
+        request,
+        "portal/track_detail.html",
+        {
+            "case": case,
+            "timeline": selectors.citizen_timeline(case=case),
+            "information_form": information_form if can_answer else None,
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def provide_information(request, reference):
+    case = _tracked_case(request, reference)
+    if case is None:
+        return redirect(reverse("portal:track") + f"?reference={reference}")
+    form = InformationForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            stored = [attachment_store(uploaded_file=f) for f in form.cleaned_data["attachments"]]
+            event = case_transition(
+                case_id=case.pk,
+                step_name="provide_information",
+                citizen_phone=str(case.filer_phone),
+                message=form.cleaned_data["message"],
+                expected_status="info_requested",
+                ip_address=client_ip(request),
+            )
+            Attachment.objects.filter(pk__in=[a.pk for a in stored]).update(
+                case=case, case_event=event
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Thank you: your answer was sent to the office."))
+            return redirect("portal:track_detail", reference=case.reference)
+    return _render_track_detail(request, case, form)
+
+
+@require_GET
+def communes(request, province):
+    """The communes of a province, for the form's progressive enhancement."""
+    rows = Commune.objects.filter(province_id=province)
+    data = sorted(({"code": c.code, "name": c.name} for c in rows), key=lambda c: c["name"])
+    response = JsonResponse({"communes": data})
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "errors/500.html", status=500)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/csrf.html", status=403)

@@ -1,0 +1,96 @@
+"""Workflows as data: each procedure declares its states and steps in one table.
+
+Pages ask the workflow which steps are allowed now, and `case_transition` refuses
+anything else, so no button offers a step the server would refuse.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+
+# The filer acting on their own request (answering a request for information...).
+CITIZEN = "citizen"
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: Promise  # what staff read
+    citizen_label: Promise  # what the citizen reads on the tracking page
+    terminal: bool = False
+    # Target time for the case to leave this state, in days (None: no target).
+    target_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    label: Promise
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    # Message template key sent to the filer when the step is taken (None: silent).
+    notify: str | None = None
+    # Extra inputs the step needs, handled by case_transition (see STEP_INPUTS).
+    inputs: tuple[str, ...] = ()
+    message_required: bool = False
+    # Whether the step appears on the citizen's timeline at all.
+    citizen_visible: bool = True
+
+
+@dataclass(frozen=True)
+class Workflow:
+    procedure: str
+    initial: str
+    states: tuple[State, ...]
+    steps: tuple[Step, ...]
+    _states: dict[str, State] = field(init=False, repr=False, compare=False)
+    _steps: dict[str, Step] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_states", {state.name: state for state in self.states})
+        object.__setattr__(self, "_steps", {step.name: step for step in self.steps})
+        problems = self.problems()
+        if problems:
+            raise ValueError(f"workflow {self.procedure!r} is inconsistent: {problems}")
+
+    def state(self, name: str) -> State:
+        return self._states[name]
+
+    def step(self, name: str) -> Step | None:
+        return self._steps.get(name)
+
+    def steps_from(self, status: str) -> list[Step]:
+        return [step for step in self.steps if status in step.sources]
+
+    def steps_for(self, status: str, roles: Iterable[str]) -> list[Step]:
+        roles = set(roles)
+        return [step for step in self.steps_from(status) if step.roles & roles]
+
+    def problems(self) -> list[str]:
+        """Structural faults: unknown states, unreachable states, exits from terminals."""
+        found = []
+        names = set(self._states)
+        if self.initial not in names:
+            found.append(f"initial state {self.initial!r} unknown")
+        for step in self.steps:
+            for state in (*step.sources, step.target):
+                if state not in names:
+                    found.append(f"step {step.name!r} names unknown state {state!r}")
+        reachable, frontier = {self.initial}, [self.initial]
+        while frontier:
+            current = frontier.pop()
+            for step in self.steps:
+                if current in step.sources and step.target not in reachable:
+                    reachable.add(step.target)
+                    frontier.append(step.target)
+        for state in self.states:
+            if state.name not in reachable:
+                found.append(f"state {state.name!r} unreachable")
+            exits = [s.name for s in self.steps if state.name in s.sources]
+            if state.terminal and exits:
+                found.append(f"terminal state {state.name!r} has exits {exits}")
+            if not state.terminal and not exits:
+                found.append(f"state {state.name!r} is a dead end but not terminal")
+        return found

@@ -1,0 +1,23 @@
+import pytest
+from django.core.management import call_command
+
+from mizan.reference.models import Commune
+
+
+@pytest.fixture
+def reference_data(db):
+    """Morocco's shipped reference data and the units (loaded once per database state)."""
+    if not Commune.objects.exists():
+        from mizan.reference.services import reference_load
+
+        reference_load()
+
+
+@pytest.fixture
+def run_worker():
+    """Run the task worker until the queue is empty, as `db_worker` does in production."""
+
+    def run() -> None:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+
+    return run

@@ -1,0 +1,59 @@
+"""Small builders for test state, all through the services."""
+
+from datetime import date
+
+from mizan.accounts.models import Unit
+from mizan.accounts.services import staff_user_create
+from mizan.cases.services import case_submit
+from mizan.reference.models import Commune
+
+PASSWORD = "correct-horse-battery-staple"
+CASABLANCA = "06.141.01.0"  # routed with high confidence to the criminal TPI
+GUEZNAIA = "01.511.01.09"  # a "guess" row: goes to the court of appeal, to confirm
+
+
+def staff(username: str, unit_code: str, *roles: str):
+    return staff_user_create(
+        username=username,
+        password=PASSWORD,
+        full_name=f"{username.title()} Test",
+        unit=Unit.objects.get(code=unit_code),
+        roles=list(roles),
+    )
+
+
+def complaint_details(commune: Commune, **overrides) -> dict:
+    details = {
+        "complainant_kind": "person",
+        "id_kind": "cin",
+        "id_number": "AB123456",
+        "nationality": "MA",
+        "country_of_residence": "MA",
+        "accused_unknown": True,
+        "accused": [],
+        "category": "theft",
+        "facts": "My phone was stolen at the bus station on Saturday evening.",
+        "facts_date": date(2026, 11, 1).isoformat(),
+        "province": commune.province_id,
+        "commune": commune.code,
+    }
+    details.update(overrides)
+    return details
+
+
+def file_complaint(
+    *,
+    commune_code: str = CASABLANCA,
+    phone: str = "+212612345678",
+    language: str = "fr",
+    name: str = "Amina Test",
+):
+    commune = Commune.objects.get(code=commune_code)
+    return case_submit(
+        procedure="complaint",
+        filer_name=name,
+        filer_phone=phone,
+        language=language,
+        commune=commune,
+        details=complaint_details(commune),
+    )

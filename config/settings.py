@@ -144,6 +144,7 @@ MEDIA_ROOT = Path(env.str("MIZAN_MEDIA_ROOT", default=str(BASE_DIR / "var" / "me
 COLLECTED_STATIC = env.bool("MIZAN_COLLECTED_STATIC", default=not DEBUG)
 WHITENOISE_USE_FINDERS = not COLLECTED_STATIC
 WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -14,8 +14,12 @@ def reference_data(db):
 
 
 @pytest.fixture
-def run_worker():
-    """Run the task worker until the queue is empty, as `db_worker` does in production."""
+def run_worker(transactional_db):
+    """Run the task worker until the queue is empty, as `db_worker` does in production.
+
+    The worker manages its own connections and transactions, so the tests that use it
+    run on a transactional database (committed data, as in production).
+    """
 
     def run() -> None:
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)

@@ -47,7 +47,7 @@ class Region(BilingualName):
 class Province(BilingualName):
     code = models.CharField(max_length=12, primary_key=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="provinces")
-    kind = models.CharField(max_length=20)  # province / prefecture / district prefecture
+    kind = models.CharField(max_length=40)  # province, prefecture, prefecture_of_arrondissements
     iso_3166_2 = models.CharField(max_length=8, blank=True)
     population_2024 = models.PositiveIntegerField(null=True, blank=True)
     source = models.TextField(blank=True)

@@ -1,0 +1,103 @@
+"""Concurrency on a real PostgreSQL: conflicting steps and simultaneous filings."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from mizan.accounts.models import Role
+from mizan.cases.models import Case
+from mizan.cases.services import case_transition
+from mizan.core.audit import audit_verify
+from mizan.core.errors import DomainError
+
+from .factories import file_complaint, staff
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL)"
+)
+
+
+def run_together(functions):
+    """Start all functions at the same moment, each on its own connection."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_taking_conflicting_steps_exactly_one_wins(reference_data):
+    unit = "PROS-TPI_CASA_PENAL"
+    clerk = staff("clerk", unit, Role.AGENT)
+    prosecutor = staff("prosecutor", unit, Role.MAGISTRATE)
+    head = staff("head", unit, Role.UNIT_HEAD, Role.MAGISTRATE)
+    case = file_complaint().case
+    case_transition(
+        case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
+    )
+    case_transition(
+        case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
+    )
+    for _round in range(3):
+        results = run_together(
+            [
+                lambda: case_transition(
+                    case_id=case.pk,
+                    step_name="decide_prosecution",
+                    actor=prosecutor,
+                    expected_status="assigned",
+                ),
+                lambda: case_transition(
+                    case_id=case.pk,
+                    step_name="decide_no_action",
+                    actor=head,
+                    message="No offence.",
+                    expected_status="assigned",
+                ),
+            ]
+        )
+        winners = [r for r in results if not isinstance(r, Exception)]
+        losers = [r for r in results if isinstance(r, Exception)]
+        assert len(winners) == 1 and len(losers) == 1, results
+        assert isinstance(losers[0], DomainError) and losers[0].code == "conflict"
+        case.refresh_from_db()
+        assert case.status == winners[0].to_status
+        assert case.events.filter(step__startswith="decide").count() == 1
+        # Another round on a fresh case.
+        case = file_complaint().case
+        case_transition(
+            case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
+        )
+        case_transition(
+            case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
+        )
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_filings_at_once_get_unique_references(reference_data):
+    count = 12
+    results = run_together(
+        [lambda n=n: file_complaint(phone=f"+2126000000{n:02d}") for n in range(count)]
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
+    references = [r.case.reference for r in results]
+    assert len(set(references)) == count
+    assert Case.objects.count() == count
+    assert audit_verify().ok

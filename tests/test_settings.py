@@ -1,0 +1,53 @@
+"""Configuration: `check --deploy` passes with production-like values, and the
+settings refuse to start without a secret key outside development."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "MIZAN_SECRET_KEY": "k" * 20 + "production-like-secret-key-with-enough-entropy-!@#$%",
+    "MIZAN_DEBUG": "false",
+    "MIZAN_ALLOWED_HOSTS": "mizan.example.ma",
+    "MIZAN_SSL_REDIRECT": "true",
+    "MIZAN_BEHIND_TLS_PROXY": "true",
+    "MIZAN_HSTS_SECONDS": "31536000",
+    "MIZAN_SECURE_COOKIES": "true",
+    "MIZAN_HSTS_PRELOAD": "true",
+}
+
+
+def manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MIZAN_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_secret_key_no_start_outside_development():
+    result = manage("check", env={"MIZAN_DEBUG": "false"})
+    assert result.returncode != 0 and "MIZAN_SECRET_KEY" in result.stderr
+
+
+def test_sqlite_runs_in_wal_mode(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()[0]
+    # In-memory test databases cannot use WAL; the file database of `make run` does.
+    assert mode in ("wal", "memory")

@@ -1,0 +1,85 @@
+"""Every procedure's workflow walked: states reachable, terminals closed, every
+label and message translated in Arabic, French and English."""
+
+import pytest
+from django.utils import translation
+
+from mizan.notifications.messages import MESSAGES
+from mizan.notifications.services import notification_render
+from mizan.procedures.registry import PROCEDURES
+from mizan.procedures.workflow import State, Step, Workflow
+
+LANGUAGES = ["ar", "fr", "en"]
+
+
+@pytest.mark.parametrize("code", PROCEDURES)
+def test_workflow_is_consistent(code):
+    workflow = PROCEDURES[code].workflow
+    assert workflow.problems() == []
+    terminals = [state for state in workflow.states if state.terminal]
+    assert terminals, "a workflow needs at least one terminal state"
+    for state in terminals:
+        assert workflow.steps_from(state.name) == []
+
+
+@pytest.mark.parametrize("code", PROCEDURES)
+def test_every_state_is_reachable_by_walking_the_steps(code):
+    workflow = PROCEDURES[code].workflow
+    seen, frontier, taken = {workflow.initial}, [workflow.initial], set()
+    while frontier:
+        for step in workflow.steps_from(frontier.pop()):
+            taken.add(step.name)
+            if step.target not in seen:
+                seen.add(step.target)
+                frontier.append(step.target)
+    assert seen == {state.name for state in workflow.states}
+    assert taken == {step.name for step in workflow.steps}
+
+
+def test_a_broken_workflow_is_refused():
+    with pytest.raises(ValueError, match="unreachable"):
+        Workflow(
+            procedure="broken",
+            initial="a",
+            states=(
+                State("a", "A", "A"),
+                State("b", "B", "B", terminal=True),
+                State("orphan", "O", "O", terminal=True),
+            ),
+            steps=(Step("go", "Go", ("a",), "b", frozenset({"agent"})),),
+        )
+
+
+@pytest.mark.parametrize("code", PROCEDURES)
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_every_label_and_message_is_translated(code, language):
+    procedure = PROCEDURES[code]
+    workflow = procedure.workflow
+    texts = [procedure.label]
+    texts += [s.label for s in workflow.states] + [s.citizen_label for s in workflow.states]
+    texts += [s.label for s in workflow.steps]
+    keys = {s.notify for s in workflow.steps if s.notify} | {procedure.received_message}
+    assert keys <= set(MESSAGES), f"unknown message keys {keys - set(MESSAGES)}"
+    texts += [MESSAGES[key] for key in keys]
+    with translation.override("en"):
+        english = [str(text) for text in texts]
+    with translation.override(language):
+        translated = [str(text) for text in texts]
+    untranslated = [e for e, t in zip(english, translated, strict=True) if e == t]
+    assert untranslated == [], f"not translated into {language}: {untranslated}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_message_renders_with_its_placeholders(key, language):
+    context = {
+        "reference": "PLT-2026-000001-N",
+        "link": "https://x/t/",
+        "code": "123456",
+        "minutes": 10,
+        "registry_number": "12/2026",
+    }
+    text = notification_render(template_key=key, language=language, context=context)
+    assert "%(" not in text
+    if "%(reference)s" in str(MESSAGES[key]._proxy____args[0]):
+        assert "PLT-2026-000001-N" in text

@@ -46,24 +46,29 @@ def test_two_agents_taking_conflicting_steps_exactly_one_wins(reference_data):
     clerk = staff("clerk", unit, Role.AGENT)
     prosecutor = staff("prosecutor", unit, Role.MAGISTRATE)
     head = staff("head", unit, Role.UNIT_HEAD, Role.MAGISTRATE)
-    case = file_complaint().case
-    case_transition(
-        case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
-    )
-    case_transition(
-        case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
-    )
+
+    def assigned_case_id() -> int:
+        case = file_complaint().case
+        case_transition(
+            case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
+        )
+        case_transition(
+            case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
+        )
+        return case.pk
+
     for _round in range(3):
+        case_id = assigned_case_id()
         results = run_together(
             [
-                lambda: case_transition(
-                    case_id=case.pk,
+                lambda case_id=case_id: case_transition(
+                    case_id=case_id,
                     step_name="decide_prosecution",
                     actor=prosecutor,
                     expected_status="assigned",
                 ),
-                lambda: case_transition(
-                    case_id=case.pk,
+                lambda case_id=case_id: case_transition(
+                    case_id=case_id,
                     step_name="decide_no_action",
                     actor=head,
                     message="No offence.",
@@ -75,17 +80,9 @@ def test_two_agents_taking_conflicting_steps_exactly_one_wins(reference_data):
         losers = [r for r in results if isinstance(r, Exception)]
         assert len(winners) == 1 and len(losers) == 1, results
         assert isinstance(losers[0], DomainError) and losers[0].code == "conflict"
-        case.refresh_from_db()
+        case = Case.objects.get(pk=case_id)
         assert case.status == winners[0].to_status
         assert case.events.filter(step__startswith="decide").count() == 1
-        # Another round on a fresh case.
-        case = file_complaint().case
-        case_transition(
-            case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
-        )
-        case_transition(
-            case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
-        )
     assert audit_verify().ok
 
 

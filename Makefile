@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := MIZAN_DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test lint fmt messages migrate clean
+.PHONY: help install run worker test lint fmt messages messages-update migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ install: $(STAMP) messages ## Create the virtual environment and install pinned 
 messages: $(STAMP) ## Compile the translation catalogues (.po -> .mo)
 	@command -v msgfmt >/dev/null || scripts/apt-install gettext
 	@$(DEV_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+messages-update: $(STAMP) ## Extract new strings into the catalogues (then translate them)
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l ar -l fr -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 
 migrate: install ## Create or update the database and load the reference data
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0

@@ -16,6 +16,7 @@ from mizan.cases.services import case_transition, staff_roles_for_case
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
+from mizan.procedures.registry import PROCEDURES, get_procedure
 
 
 class StaffLoginView(LoginView):
@@ -30,8 +31,6 @@ def queue(request):
     to_confirm = request.GET.get("to_confirm") == "1"
     cases = selectors.case_queue(user=request.user, status=status, to_confirm=to_confirm)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    from mizan.procedures.registry import PROCEDURES
-
     statuses = [state for procedure in PROCEDURES.values() for state in procedure.workflow.states]
     return render(
         request,
@@ -97,6 +96,7 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
         "backoffice/case.html",
         {
             "case": case,
+            "summary": get_procedure(case.procedure).summary(case),
             "steps": steps,
             "timeline": selectors.staff_timeline(case=case),
             "notifications": case.notifications.all(),

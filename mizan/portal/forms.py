@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from mizan.procedures.complaint import COMPLAINANT_KINDS, COMPLAINT_CATEGORIES, ID_KINDS
 from mizan.reference.countries import country_choices
 from mizan.reference.models import Commune, Province
 
@@ -21,28 +22,12 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-COMPLAINT_CATEGORIES = [
-    ("violence", _("Violence or assault")),
-    ("theft", _("Theft")),
-    ("fraud", _("Fraud or swindle")),
-    ("breach_of_trust", _("Breach of trust")),
-    ("threats", _("Threats")),
-    ("defamation", _("Defamation or insult")),
-    ("cybercrime", _("Online offence (cybercrime)")),
-    ("family", _("Family abandonment or non-payment of alimony")),
-    ("cheque", _("Bounced cheque")),
-    ("property", _("Damage to property or trespass")),
-    ("corruption", _("Corruption or bribery")),
-    ("other", _("Other")),
-]
-
-
 class ComplaintForm(forms.Form):
     """The complaint as the citizen fills it in; every field keeps what was typed."""
 
     complainant_kind = forms.ChoiceField(
         label=_("You file as"),
-        choices=[("person", _("a person")), ("entity", _("a company or association"))],
+        choices=COMPLAINANT_KINDS,
         widget=forms.RadioSelect,
         initial="person",
     )
@@ -53,11 +38,7 @@ class ComplaintForm(forms.Form):
     )
     id_kind = forms.ChoiceField(
         label=_("Identity document"),
-        choices=[
-            ("cin", _("National identity card (CIN)")),
-            ("passport", _("Passport")),
-            ("register", _("Trade or association register number")),
-        ],
+        choices=ID_KINDS,
         initial="cin",
     )
     id_number = forms.CharField(label=_("Document number"), max_length=40)

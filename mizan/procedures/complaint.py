@@ -10,6 +10,51 @@ from mizan.accounts.models import Role
 
 from .workflow import CITIZEN, State, Step, Workflow
 
+COMPLAINANT_KINDS = [("person", _("a person")), ("entity", _("a company or association"))]
+ID_KINDS = [
+    ("cin", _("National identity card (CIN)")),
+    ("passport", _("Passport")),
+    ("register", _("Trade or association register number")),
+]
+COMPLAINT_CATEGORIES = [
+    ("violence", _("Violence or assault")),
+    ("theft", _("Theft")),
+    ("fraud", _("Fraud or swindle")),
+    ("breach_of_trust", _("Breach of trust")),
+    ("threats", _("Threats")),
+    ("defamation", _("Defamation or insult")),
+    ("cybercrime", _("Online offence (cybercrime)")),
+    ("family", _("Family abandonment or non-payment of alimony")),
+    ("cheque", _("Bounced cheque")),
+    ("property", _("Damage to property or trespass")),
+    ("corruption", _("Corruption or bribery")),
+    ("other", _("Other")),
+]
+
+
+def complaint_summary(case) -> list[tuple[str, str]]:
+    """The filing as staff read it: labels, not codes."""
+    from mizan.reference.countries import country_name
+
+    details = case.details
+    accused = details.get("accused") or []
+    return [
+        (_("Files as"), dict(COMPLAINANT_KINDS).get(details.get("complainant_kind"), "")),
+        (
+            _("Identity document"),
+            f"{dict(ID_KINDS).get(details.get('id_kind'), '')} {details.get('id_number', '')}",
+        ),
+        (_("Nationality"), country_name(details.get("nationality", ""))),
+        (_("Country of residence"), country_name(details.get("country_of_residence", ""))),
+        (_("Category"), dict(COMPLAINT_CATEGORIES).get(details.get("category"), "")),
+        (_("Date of the facts"), details.get("facts_date", "")),
+        (
+            _("Complained about"),
+            _("Unknown") if details.get("accused_unknown") and not accused else "; ".join(accused),
+        ),
+    ]
+
+
 AGENT, MAGISTRATE, HEAD = Role.AGENT, Role.MAGISTRATE, Role.UNIT_HEAD
 OFFICE = frozenset({AGENT, MAGISTRATE, HEAD})
 DECIDERS = frozenset({MAGISTRATE, HEAD})

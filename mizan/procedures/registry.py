@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .complaint import COMPLAINT_WORKFLOW
+from .complaint import COMPLAINT_WORKFLOW, complaint_summary
 from .workflow import Workflow
 
 
@@ -19,6 +19,8 @@ class Procedure:
     received_message: str  # message template key for the "received" SMS
     # Decides which unit receives a new request: (commune, details) -> Destination.
     router: Callable
+    # The filing's details as staff read them: case -> [(label, value)].
+    summary: Callable
 
 
 def _route_complaint(commune, details):
@@ -31,12 +33,13 @@ PROCEDURES: dict[str, Procedure] = {
     procedure.code: procedure
     for procedure in (
         Procedure(
-            "complaint",
-            "PLT",
-            _("Complaint to the public prosecutor"),
-            COMPLAINT_WORKFLOW,
-            "complaint.received",
-            _route_complaint,
+            code="complaint",
+            reference_prefix="PLT",
+            label=_("Complaint to the public prosecutor"),
+            workflow=COMPLAINT_WORKFLOW,
+            received_message="complaint.received",
+            router=_route_complaint,
+            summary=complaint_summary,
         ),
     )
 }

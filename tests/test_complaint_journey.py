@@ -5,6 +5,7 @@ worker → the citizen tracks each step and answers a request for information.""
 import re
 
 import pytest
+from django.utils import translation
 
 from mizan.accounts.models import Role
 from mizan.cases.models import Case
@@ -186,7 +187,9 @@ def test_complaint_journey(language, live_server, casablanca_office, run_worker)
 
     phone_browser.get(f"/{language}/track/{reference}/")
     page = phone_browser.text
-    for event in case.events.filter(citizen_visible=True).exclude(step="submit"):
-        assert str(event.to_status_citizen_label) in page
+    assert f'lang="{language}"' in page, (phone_browser.path, page[:300])
+    with translation.override(language):
+        for event in case.events.filter(citizen_visible=True).exclude(step="submit"):
+            assert str(event.to_status_citizen_label) in page
     assert "The case is sent to court." in page
     assert "internal: checked identity" not in page

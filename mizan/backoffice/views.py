@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -19,8 +20,15 @@ from mizan.core.http import client_ip
 from mizan.procedures.registry import PROCEDURES, get_procedure
 
 
+class StaffAuthenticationForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class StaffLoginView(LoginView):
     template_name = "backoffice/login.html"
+    authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = True
 
 

@@ -9,6 +9,14 @@ from mizan.reference.countries import country_choices
 from mizan.reference.models import Commune, Province
 
 
+class Form(forms.Form):
+    """Labels without a trailing colon: cleaner, and right in both directions."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -22,7 +30,7 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(Form):
     """The complaint as the citizen fills it in; every field keeps what was typed."""
 
     complainant_kind = forms.ChoiceField(
@@ -65,7 +73,9 @@ class ComplaintForm(forms.Form):
         label=_("Language of the messages you receive"), choices=settings.LANGUAGES
     )
     accused_unknown = forms.BooleanField(
-        label=_("I do not know who the person responsible is"), required=False
+        template_name="includes/checkbox_field.html",
+        label=_("I do not know who the person responsible is"),
+        required=False,
     )
     accused = forms.CharField(
         label=_("Person(s) complained about"),
@@ -105,6 +115,7 @@ class ComplaintForm(forms.Form):
         help_text=_("PDF, JPEG or PNG."),
     )
     consent = forms.BooleanField(
+        template_name="includes/checkbox_field.html",
         label=_("I agree that my personal data is processed to handle this complaint (law 09-08)."),
         error_messages={
             "required": _(
@@ -181,7 +192,7 @@ class ComplaintForm(forms.Form):
         }
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = forms.CharField(
         label=_("Code received by SMS"),
         max_length=12,
@@ -191,7 +202,7 @@ class CodeForm(forms.Form):
     )
 
 
-class TrackForm(forms.Form):
+class TrackForm(Form):
     reference = forms.CharField(
         label=_("Reference"),
         max_length=30,
@@ -210,7 +221,7 @@ class TrackForm(forms.Form):
     )
 
 
-class InformationForm(forms.Form):
+class InformationForm(Form):
     message = forms.CharField(
         label=_("Your answer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
     )

@@ -65,7 +65,7 @@ MIDDLEWARE = [
 ]
 
 # Form fields render with the project's templates (e.g. includes/checkbox_field.html).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "mizan.core.forms.FormRenderer"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -112,6 +112,11 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
             "magistrates": magistrates,
             "offices": offices,
             "failed_step": failed_step,
+            # The step failed and is no longer possible: show what was typed anyway,
+            # so the agent can reuse it.
+            "unsaved_text": bool(failed_step)
+            and failed_step not in {step.name for step in steps}
+            and any((values or {}).get(name) for name in ("message", "note")),
             "values": values or {},
             "roles": [Role(role).label for role in sorted(roles)],
         },

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -197,7 +198,12 @@ class CodeForm(Form):
         label=_("Code received by SMS"),
         max_length=12,
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+                "dir": "ltr",
+            }
         ),
     )
 
@@ -206,8 +212,9 @@ class TrackForm(Form):
     reference = forms.CharField(
         label=_("Reference"),
         max_length=30,
-        help_text=_("As in your SMS, for example PLT-2026-004817-K."),
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "spellcheck": "false", "dir": "ltr"}
+        ),
     )
     access_code = forms.CharField(
         label=_("Access code (optional)"),
@@ -217,8 +224,18 @@ class TrackForm(Form):
             "Given when you filed. Without it, we send a code by SMS to the phone "
             "number used when filing."
         ),
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "spellcheck": "false", "dir": "ltr"}
+        ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The example stays left-to-right inside Arabic text.
+        self.fields["reference"].help_text = format_html(
+            _("As in your SMS, for example {example}."),
+            example=format_html('<bdi dir="ltr">{}</bdi>', "PLT-2026-004817-K"),
+        )
 
 
 class InformationForm(Form):

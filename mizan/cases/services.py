@@ -309,3 +309,30 @@ def case_transition(
                 case_event=event,
             )
     return event
+
+
+def case_citizen_reply(
+    *,
+    case_id: int,
+    citizen_phone: str,
+    message: str,
+    uploaded_files: list = (),
+    ip_address: str | None = None,
+) -> CaseEvent:
+    """The filer answers a request for information, with documents, in one step."""
+    from mizan.documents.services import attachment_store
+
+    with transaction.atomic():
+        stored = [attachment_store(uploaded_file=upload) for upload in uploaded_files]
+        event = case_transition(
+            case_id=case_id,
+            step_name="provide_information",
+            citizen_phone=citizen_phone,
+            message=message,
+            expected_status="info_requested",
+            ip_address=ip_address,
+        )
+        Attachment.objects.filter(pk__in=[a.pk for a in stored]).update(
+            case_id=case_id, case_event=event
+        )
+    return event

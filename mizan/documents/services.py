@@ -66,3 +66,12 @@ def attachment_store(*, uploaded_file, upload_token: str = "") -> Attachment:
 
 def new_upload_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def attachments_keep_for_form(*, attachment_ids: list[int], upload_token: str) -> list[Attachment]:
+    """Files already uploaded for a form that is shown again (e.g. to change the phone):
+    they move under the form's new upload token, so they are kept, not re-uploaded."""
+    Attachment.objects.filter(id__in=attachment_ids, case__isnull=True).update(
+        upload_token=upload_token
+    )
+    return list(Attachment.objects.filter(upload_token=upload_token, case__isnull=True))

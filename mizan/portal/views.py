@@ -23,11 +23,15 @@ from mizan.cases.filing import (
     filing_start,
     pending_filing_get,
 )
-from mizan.cases.services import access_code_matches, case_transition
+from mizan.cases.services import access_code_matches, case_citizen_reply
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.documents.models import Attachment
-from mizan.documents.services import attachment_store, new_upload_token
+from mizan.documents.services import (
+    attachment_store,
+    attachments_keep_for_form,
+    new_upload_token,
+)
 from mizan.reference.models import Commune
 
 from .forms import CodeForm, ComplaintForm, InformationForm, TrackForm
@@ -74,10 +78,10 @@ def complaint_form(request):
                 accused="\n".join(initial.get("accused", [])),
                 consent=True,
             )
-            kept_ids = initial.pop("attachment_ids", [])
             token = new_upload_token()
-            Attachment.objects.filter(id__in=kept_ids, case__isnull=True).update(upload_token=token)
-            kept = list(Attachment.objects.filter(upload_token=token))
+            kept = attachments_keep_for_form(
+                attachment_ids=initial.pop("attachment_ids", []), upload_token=token
+            )
         form = ComplaintForm(initial=initial, language=language)
     else:
         form = ComplaintForm(request.POST, request.FILES, language=language)
@@ -339,17 +343,12 @@ def provide_information(request, reference):
     form = InformationForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            stored = [attachment_store(uploaded_file=f) for f in form.cleaned_data["attachments"]]
-            event = case_transition(
+            case_citizen_reply(
                 case_id=case.pk,
-                step_name="provide_information",
                 citizen_phone=str(case.filer_phone),
                 message=form.cleaned_data["message"],
-                expected_status="info_requested",
+                uploaded_files=form.cleaned_data["attachments"],
                 ip_address=client_ip(request),
-            )
-            Attachment.objects.filter(pk__in=[a.pk for a in stored]).update(
-                case=case, case_event=event
             )
         except DomainError as error:
             form.add_error(None, error.message)

@@ -4,7 +4,7 @@ from datetime import date
 
 from mizan.accounts.models import Unit
 from mizan.accounts.services import staff_user_create
-from mizan.cases.services import case_submit
+from mizan.cases.services import case_submit, case_transition
 from mizan.reference.models import Commune
 
 PASSWORD = "correct-horse-battery-staple"
@@ -56,4 +56,14 @@ def file_complaint(
         language=language,
         commune=commune,
         details=complaint_details(commune),
+    )
+
+
+def register_and_assign(case, *, clerk, prosecutor):
+    """Take a new complaint to "assigned to a prosecutor", as an office would."""
+    case_transition(
+        case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
+    )
+    case_transition(
+        case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
     )

@@ -4,7 +4,7 @@ from django.test import Client
 from mizan.accounts.models import Role
 from mizan.cases.services import case_transition
 
-from .factories import PASSWORD, file_complaint, staff
+from .factories import PASSWORD, file_complaint, register_and_assign, staff
 
 UNIT = "PROS-TPI_CASA_PENAL"
 
@@ -43,18 +43,7 @@ def test_the_case_page_offers_exactly_the_allowed_steps(office):
         "register",
         "confirm_destination",
     }
-    case_transition(
-        case_id=case.pk,
-        step_name="register",
-        actor=office["clerk"],
-        inputs={"registry_number": "1"},
-    )
-    case_transition(
-        case_id=case.pk,
-        step_name="assign",
-        actor=office["clerk"],
-        inputs={"assignee": office["prosecutor"].pk},
-    )
+    register_and_assign(case, clerk=office["clerk"], prosecutor=office["prosecutor"])
     # A clerk cannot decide; the prosecutor sees the decisions.
     clerk_steps = offered_steps(
         clerk.get(f"/fr/backoffice/cases/{case.reference}/").content.decode()

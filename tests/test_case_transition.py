@@ -8,7 +8,7 @@ from mizan.core.errors import DomainError
 from mizan.core.models import AuditEntry
 from mizan.notifications.models import Notification
 
-from .factories import file_complaint, staff
+from .factories import file_complaint, register_and_assign, staff
 
 UNIT = "PROS-TPI_CASA_PENAL"
 
@@ -57,18 +57,7 @@ def test_a_step_not_allowed_from_the_current_status_is_refused(office):
 
 def test_a_role_without_the_step_is_refused(office):
     case = file_complaint().case
-    case_transition(
-        case_id=case.pk,
-        step_name="register",
-        actor=office["clerk"],
-        inputs={"registry_number": "1"},
-    )
-    case_transition(
-        case_id=case.pk,
-        step_name="assign",
-        actor=office["clerk"],
-        inputs={"assignee": office["prosecutor"].pk},
-    )
+    register_and_assign(case, clerk=office["clerk"], prosecutor=office["prosecutor"])
     with pytest.raises(DomainError) as refused:
         case_transition(case_id=case.pk, step_name="decide_prosecution", actor=office["clerk"])
     assert refused.value.code == "forbidden"
@@ -128,18 +117,7 @@ def test_inputs_are_required_and_checked(office):
 
 def test_only_the_filer_provides_information(office):
     case = file_complaint(phone="+212600000001").case
-    case_transition(
-        case_id=case.pk,
-        step_name="register",
-        actor=office["clerk"],
-        inputs={"registry_number": "1"},
-    )
-    case_transition(
-        case_id=case.pk,
-        step_name="assign",
-        actor=office["clerk"],
-        inputs={"assignee": office["prosecutor"].pk},
-    )
+    register_and_assign(case, clerk=office["clerk"], prosecutor=office["prosecutor"])
     case_transition(
         case_id=case.pk,
         step_name="request_information",

@@ -11,7 +11,7 @@ from mizan.cases.services import case_transition
 from mizan.core.audit import audit_verify
 from mizan.core.errors import DomainError
 
-from .factories import file_complaint, staff
+from .factories import file_complaint, register_and_assign, staff
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (set DATABASE_URL)"
@@ -49,12 +49,7 @@ def test_two_agents_taking_conflicting_steps_exactly_one_wins(reference_data):
 
     def assigned_case_id() -> int:
         case = file_complaint().case
-        case_transition(
-            case_id=case.pk, step_name="register", actor=clerk, inputs={"registry_number": "1"}
-        )
-        case_transition(
-            case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
-        )
+        register_and_assign(case, clerk=clerk, prosecutor=prosecutor)
         return case.pk
 
     for _round in range(3):

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := MIZAN_DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test lint fmt messages messages-update migrate clean
+.PHONY: help install run worker test security e2e lint fmt messages messages-update migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ worker: install ## Run the task worker alone (sends the SMS)
 
 test: install ## Run the test suite (SQLite, or DATABASE_URL if set)
 	$(BIN)/python -m pytest
+
+security: install ## Run the attack tests alone (XSS, CSRF, brute force, uploads, fuzzing)
+	$(BIN)/python -m pytest tests/security
 
 lint: install ## Check style (ruff) and that migrations match the models
 	$(BIN)/ruff check .

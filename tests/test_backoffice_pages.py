@@ -1,10 +1,11 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from mizan.accounts.models import Role
 from mizan.cases.services import case_transition
 
-from .factories import PASSWORD, file_complaint, register_and_assign, staff
+from .factories import file_complaint, register_and_assign, staff
 
 UNIT = "PROS-TPI_CASA_PENAL"
 
@@ -19,7 +20,7 @@ def office(reference_data):
 
 def logged_in(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username=username))
     return client
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mizan.core.errors import DomainError
+from mizan.core.locks import serialize_on
 from mizan.notifications.services import notification_queue
 
 from .models import Membership, PhoneChallenge, Unit
@@ -25,8 +26,19 @@ def phone_challenge_start(
     *, phone: str, purpose: str, language: str, ip_address: str | None
 ) -> PhoneChallenge:
     """Send a fresh one-time code to `phone`, within the hourly limits."""
-    now = timezone.now()
-    hour_ago = now - timedelta(hours=1)
+    with transaction.atomic():
+        # Counting and inserting must not interleave between concurrent requests.
+        serialize_on(f"phone-challenge:phone:{phone}")
+        if ip_address:
+            serialize_on(f"phone-challenge:ip:{ip_address}")
+        _check_challenge_limits(phone=phone, ip_address=ip_address)
+        return _challenge_create(
+            phone=phone, purpose=purpose, language=language, ip_address=ip_address
+        )
+
+
+def _check_challenge_limits(*, phone: str, ip_address: str | None) -> None:
+    hour_ago = timezone.now() - timedelta(hours=1)
     recent = PhoneChallenge.objects.filter(created_at__gte=hour_ago)
     if recent.filter(phone=phone).count() >= settings.MIZAN_OTP_MAX_PER_PHONE_PER_HOUR:
         raise DomainError(
@@ -46,6 +58,12 @@ def phone_challenge_start(
             ),
             code="rate_limited",
         )
+
+
+def _challenge_create(
+    *, phone: str, purpose: str, language: str, ip_address: str | None
+) -> PhoneChallenge:
+    now = timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
     ttl = settings.MIZAN_OTP_TTL_SECONDS
     with transaction.atomic():

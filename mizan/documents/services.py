@@ -1,5 +1,7 @@
 import hashlib
+import re
 import secrets
+from pathlib import PurePath
 
 import filetype
 from django.conf import settings
@@ -18,7 +20,7 @@ ACCEPTED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "p
 
 def attachment_check(*, uploaded_file) -> tuple[bytes, str]:
     """The file's bytes and its real type, or a DomainError saying what to fix."""
-    name = uploaded_file.name
+    name = safe_display_name(uploaded_file.name)
     limit = settings.MIZAN_UPLOAD_MAX_BYTES
     if uploaded_file.size > limit:
         raise DomainError(
@@ -48,12 +50,25 @@ def attachment_check(*, uploaded_file) -> tuple[bytes, str]:
     return content, kind.mime
 
 
+# Bidirectional controls (U+202E "right-to-left override" and friends) let a name such
+# as "invoice\u202Efdp.exe" display as "invoiceexe.pdf"; they and other control
+# characters are dropped from the names we keep.
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_display_name(name: str | None) -> str:
+    """The uploaded file's own name, for display only: no folders, no control marks."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    cleaned = _UNSAFE_NAME_CHARACTERS.sub("", base).strip().lstrip(".")
+    return cleaned[:200] or "document"
+
+
 def attachment_store(*, uploaded_file, upload_token: str = "") -> Attachment:
     content, mime = attachment_check(uploaded_file=uploaded_file)
     digest = hashlib.sha256(content).hexdigest()
     attachment = Attachment(
         upload_token=upload_token,
-        original_name=(uploaded_file.name or "document")[:200],
+        original_name=safe_display_name(uploaded_file.name),
         content_type=mime,
         size=len(content),
         sha256=digest,

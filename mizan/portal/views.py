@@ -24,6 +24,7 @@ from mizan.cases.filing import (
     pending_filing_get,
 )
 from mizan.cases.services import access_code_matches, case_citizen_reply
+from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.documents.models import Attachment
@@ -224,6 +225,14 @@ def track(request):
                     _grant_tracking(request, case.reference)
                     return redirect("portal:track_detail", reference=case.reference)
                 _count_failure(limit_key)
+                # Guessed or sequential references leave a trace for the auditors.
+                audit_record(
+                    action="tracking.denied",
+                    object_type="case",
+                    object_id=reference[:64],
+                    actor_label="citizen",
+                    ip_address=client_ip(request),
+                )
                 form.add_error(
                     None,
                     _(

@@ -1,0 +1,52 @@
+"""Whatever is typed, the validators answer with messages, never with a crash."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mizan.core import references
+from mizan.portal.forms import CodeForm, ComplaintForm, TrackForm
+
+anything = st.text(max_size=300)
+FIELDS = [
+    "complainant_kind",
+    "complainant_name",
+    "id_kind",
+    "id_number",
+    "nationality",
+    "country_of_residence",
+    "phone",
+    "email",
+    "preferred_language",
+    "accused",
+    "category",
+    "facts",
+    "facts_date",
+    "province",
+    "commune",
+    "consent",
+]
+
+
+@given(st.fixed_dictionaries({}, optional={name: anything for name in FIELDS}))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_complaint_form_never_crashes(reference_data, data):
+    form = ComplaintForm(data=data, language="fr")
+    assert form.is_valid() in (True, False)
+    for errors in form.errors.values():
+        assert all(str(error) for error in errors)
+
+
+@given(st.dictionaries(st.sampled_from(["reference", "access_code", "code"]), anything))
+@settings(max_examples=200, deadline=None)
+def test_the_track_and_code_forms_never_crash(data):
+    TrackForm(data=data).is_valid()
+    CodeForm(data=data).is_valid()
+
+
+@given(anything)
+@settings(max_examples=500)
+def test_any_text_is_a_reference_or_not(text):
+    result = references.canonical(text)
+    assert result is None or references.is_valid(result)

@@ -44,6 +44,18 @@ test: install ## Run the test suite (SQLite, or DATABASE_URL if set)
 security: install ## Run the attack tests alone (XSS, CSRF, brute force, uploads, fuzzing)
 	$(BIN)/python -m pytest tests/security
 
+E2E_STAMP := e2e/node_modules/.installed
+
+$(E2E_STAMP): e2e/package.json e2e/package-lock.json
+	@command -v npm >/dev/null || scripts/apt-install npm
+	cd e2e && npm ci --no-audit --no-fund --silent
+	touch $@
+
+e2e: install $(E2E_STAMP) ## Browser journeys in Debian's Chromium: axe-core, page weight, screenshots
+	@command -v chromium >/dev/null || scripts/apt-install chromium
+	# Bounded: a browser that stops answering must fail the run, not hang it.
+	timeout 1200 $(BIN)/python -m pytest -p no:django -o addopts="" -W ignore::pytest.PytestConfigWarning e2e
+
 lint: install ## Check style (ruff) and that migrations match the models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -86,6 +86,8 @@ def test_complaint_journey_in_the_browser(browser, server, tmp_path, language, j
     page.click("#complaint-form button[type=submit]:not([name])")
     assert page.locator("#error-summary").is_visible()
     assert page.locator("#error-summary a[href='#id_complainant_name']").count() == 1
+    if js:  # screen readers start from the summary
+        assert page.evaluate("document.activeElement.id") == "error-summary"
     checks.check("form-errors")
 
     page.fill("#id_complainant_name", "Amina Test" if language == "fr" else "أمينة اختبار")

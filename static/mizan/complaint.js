@@ -3,7 +3,6 @@
 // button does the same through the server.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
   var province = document.getElementById("id_province");
   var commune = document.getElementById("id_commune");
   if (!province || !commune || !window.fetch) { return; }

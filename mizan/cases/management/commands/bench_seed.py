@@ -1,0 +1,42 @@
+import resource
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+from mizan.cases.seeding import BENCH_ACCESS_CODE, bench_seed
+
+
+class Command(BaseCommand):
+    help = "Insert N realistic cases (with events, SMS and audit entries) for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, required=True)
+        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, **options):
+        total = options["cases"]
+        started = time.monotonic()
+
+        def progress(done: int) -> None:
+            elapsed = time.monotonic() - started
+            width = 30
+            filled = int(width * done / total)
+            sys.stderr.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} cases "
+                f"{done / elapsed if elapsed else 0:,.0f}/s"
+            )
+            sys.stderr.flush()
+
+        summary = bench_seed(
+            count=total, batch_size=options["batch_size"], seed=options["seed"], progress=progress
+        )
+        sys.stderr.write("\n")
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.stdout.write(
+            f"Seeded {summary.cases} cases, {summary.events} events, "
+            f"{summary.notifications} notifications, {summary.audit_entries} audit entries "
+            f"in {time.monotonic() - started:.1f} s; peak memory {peak_mb:.0f} MB. "
+            f"Access code of every seeded case: {BENCH_ACCESS_CODE}"
+        )

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := MIZAN_DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test security e2e lint fmt messages messages-update migrate clean
+.PHONY: help install run worker test security e2e bench bench-quick lint fmt messages messages-update migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,16 @@ e2e: install $(E2E_STAMP) ## Browser journeys in Debian's Chromium: axe-core, pa
 	@command -v chromium >/dev/null || scripts/apt-install chromium
 	# Bounded: a browser that stops answering must fail the run, not hang it.
 	timeout 1200 $(BIN)/python -m pytest -p no:django -o addopts="" -W ignore::pytest.PytestConfigWarning e2e
+
+bench: install ## Benchmarks on loopback, PostgreSQL and SQLite, next to a floor (long)
+	@command -v wrk >/dev/null || scripts/apt-install wrk
+	scripts/pg-setup
+	$(BIN)/python bench/run.py
+
+bench-quick: install ## A 2-minute smoke run of the benchmarks
+	@command -v wrk >/dev/null || scripts/apt-install wrk
+	scripts/pg-setup
+	$(BIN)/python bench/run.py --quick
 
 lint: install ## Check style (ruff) and that migrations match the models
 	$(BIN)/ruff check .

@@ -197,6 +197,8 @@ MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR = env.int(
 # "console" logs each message and keeps it for the development outbox page.
 MIZAN_SMS_GATEWAY = env.str("MIZAN_SMS_GATEWAY", default="console")
 MIZAN_SMS_SENDER = env.str("MIZAN_SMS_SENDER", default="MIZAN")
+# Mounts /<lang>/bench/floor/, the benchmarks' reference page (make bench only).
+MIZAN_BENCH_FLOOR = env.bool("MIZAN_BENCH_FLOOR", default=False)
 # The development outbox page shows every SMS, one-time codes included: never in production.
 MIZAN_DEV_OUTBOX = env.bool("MIZAN_DEV_OUTBOX", default=DEBUG)
 

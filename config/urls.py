@@ -14,6 +14,12 @@ urlpatterns += i18n_patterns(
 if settings.MIZAN_DEV_OUTBOX:
     urlpatterns += i18n_patterns(path("dev/", include("mizan.notifications.dev_urls")))
 
+if settings.MIZAN_BENCH_FLOOR:
+    # The benchmarks' floor: a fixed small page through the whole middleware stack.
+    from mizan.core.views import bench_floor
+
+    urlpatterns += i18n_patterns(path("bench/floor/", bench_floor))
+
 handler404 = "mizan.portal.views.page_not_found"
 handler500 = "mizan.portal.views.server_error"
 handler403 = "mizan.portal.views.permission_denied"

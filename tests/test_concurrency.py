@@ -10,6 +10,7 @@ from mizan.cases.models import Case
 from mizan.cases.services import case_transition
 from mizan.core.audit import audit_verify
 from mizan.core.errors import DomainError
+from mizan.reference.models import Commune
 
 from .factories import file_complaint, register_and_assign, staff
 
@@ -93,3 +94,32 @@ def test_many_filings_at_once_get_unique_references(reference_data):
     assert len(set(references)) == count
     assert Case.objects.count() == count
     assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_on_file_files_once(reference_data):
+    """Two submissions of the same code at once: one case; the other is told it is filed."""
+    import re
+
+    from django.core.management import call_command
+
+    from mizan.cases.filing import filing_confirm, filing_start
+    from mizan.notifications.models import ConsoleMessage
+
+    from .factories import complaint_details
+
+    commune = Commune.objects.get(code="06.141.01.0")
+    data = complaint_details(commune)
+    data.update(attachment_ids=[], filer={"name": "Amina", "email": "", "language": "fr"})
+    pending = filing_start(
+        procedure="complaint", data=data, phone="+212612345678", language="fr", ip_address=None
+    )
+    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+    code = re.search(r"\d{6}", ConsoleMessage.objects.latest("id").body).group(0)
+    results = run_together(
+        [lambda: filing_confirm(token=pending.token, code=code, ip_address=None)] * 2
+    )
+    filed = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(filed) == 1 and Case.objects.count() == 1
+    assert isinstance(refused[0], DomainError) and refused[0].code == "already_filed"

@@ -62,7 +62,12 @@ def filing_resend_code(*, pending: PendingFiling, ip_address: str | None) -> Pen
 
 
 def filing_confirm(*, token: str, code: str, ip_address: str | None) -> Filing:
-    """Check the code, then file the case; the same token never files twice."""
+    """Check the code, then file the case; the same token never files twice.
+
+    The pending filing stays locked from the code check to the filing, so a second
+    submission of the same form (a double tap on a slow connection) waits, then finds
+    the case filed and is told so, instead of being refused for a "used" code.
+    """
     with transaction.atomic():
         pending = (
             PendingFiling.objects.select_for_update()
@@ -75,28 +80,35 @@ def filing_confirm(*, token: str, code: str, ip_address: str | None) -> Filing:
             raise DomainError(_("This request was already filed."), code="already_filed")
         if pending.challenge_id is None:
             raise DomainError(_("Please ask for a new code."), code="no_code", field="code")
-    # Verify outside the filing transaction so a wrong try is counted even though
-    # the filing does not happen.
-    phone_challenge_verify(challenge_id=pending.challenge_id, code=code)
-    with transaction.atomic():
-        pending = PendingFiling.objects.select_for_update().get(pk=pending.pk)
-        if pending.case_id:
-            raise DomainError(_("This request was already filed."), code="already_filed")
-        data = dict(pending.data)
-        attachment_ids = data.pop("attachment_ids", [])
-        filer = data.pop("filer")
-        commune = Commune.objects.get(pk=data["commune"])
-        filing = case_submit(
-            procedure=pending.procedure,
-            filer_name=filer["name"],
-            filer_phone=str(pending.phone),
-            filer_email=filer.get("email", ""),
-            language=filer["language"],
-            commune=commune,
-            details=data,
-            attachment_ids=attachment_ids,
-            ip_address=ip_address,
-        )
-        pending.case = filing.case
-        pending.save(update_fields=["case"])
+        try:
+            phone_challenge_verify(challenge_id=pending.challenge_id, code=code)
+        except DomainError as refusal:
+            # Leave the block normally so that the wrong try is counted, then refuse.
+            error = refusal
+        else:
+            error = None
+            filing = _file_pending(pending, ip_address=ip_address)
+    if error is not None:
+        raise error
+    return filing
+
+
+def _file_pending(pending: PendingFiling, *, ip_address: str | None) -> Filing:
+    data = dict(pending.data)
+    attachment_ids = data.pop("attachment_ids", [])
+    filer = data.pop("filer")
+    commune = Commune.objects.get(pk=data["commune"])
+    filing = case_submit(
+        procedure=pending.procedure,
+        filer_name=filer["name"],
+        filer_phone=str(pending.phone),
+        filer_email=filer.get("email", ""),
+        language=filer["language"],
+        commune=commune,
+        details=data,
+        attachment_ids=attachment_ids,
+        ip_address=ip_address,
+    )
+    pending.case = filing.case
+    pending.save(update_fields=["case"])
     return filing

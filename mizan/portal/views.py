@@ -162,6 +162,10 @@ def complaint_confirm(request, token):
                 _grant_tracking(request, filing.case.reference)
                 return redirect("portal:filed", reference=filing.case.reference)
         except DomainError as error:
+            if error.code == "already_filed":
+                # A second tap on "file": the first one filed it; show the receipt.
+                pending.refresh_from_db()
+                return redirect("portal:filed", reference=pending.case.reference)
             if error.field == "code":
                 form.add_error("code", error.message)
             else:

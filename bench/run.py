@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+"""`make bench`: Mizan under load on loopback, next to a floor measured in the same run.
+
+For each database (PostgreSQL, SQLite): a fresh benchmark database, `bench_seed`,
+`bench_fixtures`, gunicorn with production settings (DEBUG off, collected static
+files), then each scenario with wrk at 1 and 8 connections after a warm-up. It also
+measures the task worker draining queued SMS, page weights and memory. Results go to
+bench/results/<date>-<machine>.json and a Markdown table appended to bench/README.md.
+Everything it starts, it stops; all traffic stays on 127.0.0.1.
+"""
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+PG_ADMIN = ["runuser", "-u", "postgres", "--", "psql", "-qtA", "-v", "ON_ERROR_STOP=1"]
+PG_URL = "postgres://mizan:mizan@127.0.0.1:5432/mizan_bench"
+
+# (name, request list, method, what it measures)
+SCENARIOS = [
+    ("floor", "floor.tsv", "GET", "bare Django view, same middleware"),
+    ("tracking", "tracking.tsv", "GET", "citizen's tracking page with its timeline"),
+    ("filing_form", "filing_form.tsv", "POST", "complaint form POST: validation, SMS code"),
+    (
+        "filing_confirm",
+        "filing_confirm.tsv",
+        "POST",
+        "code POST: routing, case, event, audit, SMS, one transaction",
+    ),
+    ("queue", "queue.tsv", "GET", "agent's queue page (largest unit)"),
+    ("case_page", "case_page.tsv", "GET", "agent's case page (audited read)"),
+]
+CITIZEN_PAGES = ["/fr/", "/ar/complaint/", "/fr/complaint/", "/ar/track/"]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def manage(env: dict, *args: str, quiet: bool = False) -> str:
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    if not quiet and result.stdout.strip():
+        log(result.stdout.strip().splitlines()[-1])
+    return result.stdout + result.stderr
+
+
+def base_env(database_url: str, work: Path, port: int) -> dict:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MIZAN_")},
+        "DATABASE_URL": database_url,
+        "MIZAN_DEBUG": "false",
+        "MIZAN_SECRET_KEY": "bench-only-secret-key-" + "b" * 40,
+        "MIZAN_ALLOWED_HOSTS": "127.0.0.1",
+        "MIZAN_SITE_URL": f"http://127.0.0.1:{port}",
+        "MIZAN_SECURE_COOKIES": "false",
+        "MIZAN_COLLECTED_STATIC": "true",
+        "MIZAN_STATIC_ROOT": str(work / "static"),
+        "MIZAN_MEDIA_ROOT": str(work / "media"),
+        "MIZAN_BENCH_FLOOR": "true",
+        "MIZAN_LOG_LEVEL": "WARNING",
+        # The load comes from one address with many phones: lift the per-address limit.
+        "MIZAN_OTP_MAX_PER_IP_PER_HOUR": "100000000",
+    }
+
+
+def prepare_database(kind: str, work: Path) -> str:
+    if kind == "postgresql":
+        subprocess.run([*PG_ADMIN, "-c", "drop database if exists mizan_bench"], check=True)
+        subprocess.run([*PG_ADMIN, "-c", "create database mizan_bench owner mizan"], check=True)
+        return PG_URL
+    return f"sqlite:///{work / 'bench.sqlite3'}"
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+class Server:
+    def __init__(self, env: dict, port: int, workers: int, log_path: Path):
+        self.port = port
+        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/fr/bench/floor/", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("gunicorn did not start")
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid, *children(self.process.pid)]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+CONSUMED: dict[str, int] = {}
+
+
+def wrk(port: int, script_args: list[str], connections: int, seconds: int) -> dict:
+    threads = min(connections, 2)
+    offset = CONSUMED.get(script_args[0], 0)
+    command = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "lua" / "requests.lua"),
+        f"http://127.0.0.1:{port}",
+        "--",
+        *script_args,
+        str(threads),
+        str(offset),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    match = re.search(r"WRK_JSON (\{.*\})", output.stdout)
+    if not match:
+        raise SystemExit(f"wrk gave no result:\n{output.stdout}\n{output.stderr}")
+    if os.environ.get("MIZAN_BENCH_DEBUG"):
+        print(output.stderr[-4000:], file=sys.stderr)
+    result = json.loads(match.group(1))
+    # Threads interleave over the list but need not make as many requests each, so the
+    # next run starts well past anything this one may have used.
+    CONSUMED[script_args[0]] = offset + 2 * result["requests"] + 200
+    return result
+
+
+def run_scenarios(server: Server, lists: Path, seconds: int, warmup: int) -> list[dict]:
+    results = []
+    for name, filename, method, what in SCENARIOS:
+        args = [str(lists / filename), method]
+        for connections in (1, 8):
+            wrk(server.port, args, connections, warmup)
+            before = process_cpu_seconds(server.pids)
+            measured = wrk(server.port, args, connections, seconds)
+            cpu = process_cpu_seconds(server.pids) - before
+            requests = measured["requests"]
+            errors = measured["unexpected_status"] + sum(
+                v for k, v in measured.items() if k.startswith("errors_") and k != "errors_status"
+            )
+            row = {
+                "scenario": name,
+                "what": what,
+                "connections": connections,
+                "requests": requests,
+                "rps": round(requests / (measured["duration_us"] / 1e6), 1),
+                "p50_ms": round(measured["p50_us"] / 1000, 2),
+                "p99_ms": round(measured["p99_us"] / 1000, 2),
+                "errors": errors,
+                "cpu_ms_per_request": round(1000 * cpu / requests, 2) if requests else None,
+            }
+            log(
+                f"{name:15} c={connections}: {row['rps']:8.1f} req/s  p50 {row['p50_ms']} ms"
+                f"  p99 {row['p99_ms']} ms  errors {errors}  cpu {row['cpu_ms_per_request']}"
+                " ms/req"
+            )
+            results.append(row)
+    return results
+
+
+def page_weights(port: int) -> list[dict]:
+    """Bytes on the wire (gzip) for each citizen page with its CSS and JS."""
+    rows = []
+    for path in CITIZEN_PAGES:
+        total, assets = 0, []
+        html = b""
+        for url in [path]:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{url}", headers={"Accept-Encoding": "gzip"}
+            )
+            with urllib.request.urlopen(request) as response:
+                raw = response.read()
+                total += len(raw)
+                html = (
+                    gzip.decompress(raw)
+                    if response.headers.get("Content-Encoding") == "gzip"
+                    else raw
+                )
+        assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
+        for asset in assets:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{asset.decode()}", headers={"Accept-Encoding": "gzip"}
+            )
+            with urllib.request.urlopen(request) as response:
+                total += len(response.read())
+        rows.append({"page": path, "bytes": total, "assets": len(assets)})
+        log(f"page weight {path}: {total} bytes ({len(assets)} assets)")
+    return rows
+
+
+def notifications_drain(env: dict, count: int) -> dict:
+    """Queue `count` SMS through the outbox, then time one worker draining them."""
+    script = (
+        "import time\n"
+        "from django.db import transaction\n"
+        "from mizan.notifications.services import notification_queue\n"
+        f"for start in range(0, {count}, 500):\n"
+        "    with transaction.atomic():\n"
+        f"        for i in range(start, min(start + 500, {count})):\n"
+        "            notification_queue(template_key='complaint.closed', recipient='+212600000000',"
+        " language='ar', context={'reference': 'PLT-2026-000001-N'},"
+        " idempotency_key=f'bench-drain:{time.time_ns()}:{i}')\n"
+    )
+    manage(env, "shell", "--no-imports", "-c", script, quiet=True)
+    started = time.monotonic()
+    worker = subprocess.Popen(
+        [
+            PYTHON,
+            str(ROOT / "manage.py"),
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--batch",
+            "--no-startup-delay",
+            "--no-reload",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    peak = 0.0
+    while worker.poll() is None:
+        peak = max(peak, rss_mb(worker.pid))
+        time.sleep(0.5)
+    elapsed = time.monotonic() - started
+    delays = manage(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db.models import F\n"
+        "from mizan.notifications.models import Notification\n"
+        "rows = sorted((n.sent_at - n.created_at).total_seconds() for n in "
+        "Notification.objects.filter(idempotency_key__startswith='bench-drain:'))\n"
+        "print(len(rows), rows[len(rows)//2], rows[int(len(rows)*0.99)])",
+        quiet=True,
+    ).split()[-3:]
+    result = {
+        "messages": count,
+        "seconds": round(elapsed, 1),
+        "messages_per_second": round(count / elapsed, 1),
+        "worker_peak_rss_mb": round(peak, 1),
+        "queue_to_sent_p50_s": round(float(delays[1]), 1),
+        "queue_to_sent_p99_s": round(float(delays[2]), 1),
+    }
+    log(f"notifications: {result}")
+    return result
+
+
+def bench_database(kind: str, args, work: Path) -> dict:
+    log(f"== {kind}")
+    port = free_port()
+    database_url = prepare_database(kind, work)
+    env = base_env(database_url, work, port)
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "load_reference")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    started = time.monotonic()
+    seeded = manage(env, "bench_seed", "--cases", str(args.cases))
+    seed_seconds = time.monotonic() - started
+    peak = re.search(r"peak memory (\d+) MB", seeded)
+    lists = work / f"lists-{kind}"
+    manage(env, "bench_fixtures", str(lists), "--filings", str(args.filings))
+    (lists / "floor.tsv").write_text("/fr/bench/floor/\t\t\n")
+    server = Server(env, port, args.workers, work / f"gunicorn-{kind}.log")
+    try:
+        scenarios = run_scenarios(server, lists, args.seconds, args.warmup)
+        weights = page_weights(port)
+        memory = {str(pid): round(rss_mb(pid), 1) for pid in children(server.process.pid)}
+    finally:
+        server.stop()
+    drain = notifications_drain(env, args.notifications)
+    return {
+        "database": kind,
+        "cases": args.cases,
+        "seed_seconds": round(seed_seconds, 1),
+        "seed_peak_mb": int(peak.group(1)) if peak else None,
+        "queue_unit": (lists / "queue_unit.txt").read_text().strip(),
+        "scenarios": scenarios,
+        "page_weights": weights,
+        "app_worker_rss_mb_after_load": sorted(memory.values()),
+        "notifications": drain,
+    }
+
+
+def markdown(run: dict) -> str:
+    lines = [
+        f"\n## {run['date']} — {run['machine']}\n",
+        f"`{run['command']}`: {run['cases']} cases, {run['seconds']} s per measure after a "
+        f"{run['warmup']} s warm-up, gunicorn {run['workers']} sync workers.\n",
+    ]
+    for result in run["databases"]:
+        floor = {
+            r["connections"]: r["rps"] for r in result["scenarios"] if r["scenario"] == "floor"
+        }
+        lines += [
+            f"\n### {result['database']} (seeded in {result['seed_seconds']} s, peak "
+            f"{result['seed_peak_mb']} MB; queue unit {result['queue_unit']} cases)\n",
+            "| scenario | conn. | req/s | × floor | p50 ms | p99 ms | errors | CPU ms/req |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in result["scenarios"]:
+            ratio = r["rps"] / floor[r["connections"]] if floor.get(r["connections"]) else 0
+            lines.append(
+                f"| {r['scenario']} | {r['connections']} | {r['rps']} | "
+                f"{ratio:.2f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
+                f"{r['cpu_ms_per_request']} |"
+            )
+        weights = ", ".join(f"`{w['page']}` {w['bytes']} B" for w in result["page_weights"])
+        drain = result["notifications"]
+        lines += [
+            f"\nPage weights (gzip, with CSS and JS): {weights}.",
+            f"App workers' memory after the load: {result['app_worker_rss_mb_after_load']} MB.",
+            f"SMS outbox: {drain['messages']} messages drained by one worker in "
+            f"{drain['seconds']} s ({drain['messages_per_second']}/s), worker peak "
+            f"{drain['worker_peak_rss_mb']} MB, queued→sent p50 {drain['queue_to_sent_p50_s']}"
+            f" s, p99 {drain['queue_to_sent_p99_s']} s.\n",
+        ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a 2-minute smoke run")
+    parser.add_argument("--cases", type=int)
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
+    args.cases = args.cases or (2000 if args.quick else 200_000)
+    args.seconds, args.warmup = (3, 1) if args.quick else (20, 5)
+    args.filings = 8000 if args.quick else 60000
+    args.notifications = 1000 if args.quick else 5000
+    kinds = args.databases.split(",")
+    with tempfile.TemporaryDirectory(prefix="mizan-bench-") as folder:
+        work = Path(folder)
+        databases = [bench_database(kind, args, work) for kind in kinds]
+    run = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.node()} ({os.cpu_count()} cores, {platform.machine()})",
+        "command": "make bench-quick" if args.quick else "make bench",
+        "cases": args.cases,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "workers": args.workers,
+        "databases": databases,
+    }
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
+    out = results / f"{stamp}-{platform.node()}{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(run, indent=1, ensure_ascii=False))
+    with open(BENCH / "README.md", "a", encoding="utf-8") as readme:
+        readme.write(markdown(run))
+    log(f"results: {out} and bench/README.md")
+
+
+if __name__ == "__main__":
+    main()

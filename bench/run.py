@@ -354,7 +354,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
         memory = {str(pid): round(rss_mb(pid), 1) for pid in children(server.process.pid)}
     finally:
         server.stop()
-    drain = notifications_drain(env, args.notifications)
+    drain = notifications_drain(env, args.notifications) if args.notifications else None
     return {
         "database": kind,
         "cases": args.cases,
@@ -396,11 +396,14 @@ def markdown(run: dict) -> str:
         lines += [
             f"\nPage weights (gzip, with CSS and JS): {weights}.",
             f"App workers' memory after the load: {result['app_worker_rss_mb_after_load']} MB.",
-            f"SMS outbox: {drain['messages']} messages drained by one worker in "
-            f"{drain['seconds']} s ({drain['messages_per_second']}/s), worker peak "
-            f"{drain['worker_peak_rss_mb']} MB, queued→sent p50 {drain['queue_to_sent_p50_s']}"
-            f" s, p99 {drain['queue_to_sent_p99_s']} s.\n",
         ]
+        if drain:
+            lines += [
+                f"SMS outbox: {drain['messages']} messages drained by one worker in "
+                f"{drain['seconds']} s ({drain['messages_per_second']}/s), worker peak "
+                f"{drain['worker_peak_rss_mb']} MB, queued→sent p50 {drain['queue_to_sent_p50_s']}"
+                f" s, p99 {drain['queue_to_sent_p99_s']} s.\n",
+            ]
     return "\n".join(lines)
 
 
@@ -410,13 +413,19 @@ def main() -> None:
     parser.add_argument("--cases", type=int)
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--scenarios", help="comma-separated subset (the floor always runs)")
+    parser.add_argument("--notifications", type=int, help="SMS to drain (0: skip)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
     args.cases = args.cases or (2000 if args.quick else 200_000)
     args.seconds, args.warmup = (3, 1) if args.quick else (20, 5)
     args.filings = 8000 if args.quick else 60000
-    args.notifications = 1000 if args.quick else 5000
+    if args.notifications is None:
+        args.notifications = 1000 if args.quick else 5000
+    if args.scenarios:
+        wanted = {"floor", *args.scenarios.split(",")}
+        SCENARIOS[:] = [s for s in SCENARIOS if s[0] in wanted]
     kinds = args.databases.split(",")
     with tempfile.TemporaryDirectory(prefix="mizan-bench-") as folder:
         work = Path(folder)

@@ -335,14 +335,15 @@ def notifications_drain(env: dict, count: int) -> dict:
 def bench_database(kind: str, args, work: Path) -> dict:
     log(f"== {kind}")
     port = free_port()
-    database_url = prepare_database(kind, work)
+    reuse = args.reuse and kind == "postgresql"
+    database_url = PG_URL if reuse else prepare_database(kind, work)
     env = base_env(database_url, work, port)
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "load_reference")
     manage(env, "collectstatic", "--no-input", "-v0")
     started = time.monotonic()
-    seeded = manage(env, "bench_seed", "--cases", str(args.cases))
-    seed_seconds = time.monotonic() - started
+    seeded = "" if reuse else manage(env, "bench_seed", "--cases", str(args.cases))
+    seed_seconds = None if reuse else time.monotonic() - started
     peak = re.search(r"peak memory (\d+) MB", seeded)
     lists = work / f"lists-{kind}"
     manage(env, "bench_fixtures", str(lists), "--filings", str(args.filings))
@@ -358,7 +359,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
     return {
         "database": kind,
         "cases": args.cases,
-        "seed_seconds": round(seed_seconds, 1),
+        "seed_seconds": round(seed_seconds, 1) if seed_seconds else "reused",
         "seed_peak_mb": int(peak.group(1)) if peak else None,
         "queue_unit": (lists / "queue_unit.txt").read_text().strip(),
         "scenarios": scenarios,
@@ -379,8 +380,13 @@ def markdown(run: dict) -> str:
             r["connections"]: r["rps"] for r in result["scenarios"] if r["scenario"] == "floor"
         }
         lines += [
-            f"\n### {result['database']} (seeded in {result['seed_seconds']} s, peak "
-            f"{result['seed_peak_mb']} MB; queue unit {result['queue_unit']} cases)\n",
+            f"\n### {result['database']} ("
+            + (
+                "benchmark database of the previous run reused"
+                if result["seed_seconds"] == "reused"
+                else f"seeded in {result['seed_seconds']} s, peak {result['seed_peak_mb']} MB"
+            )
+            + f"; queue unit {result['queue_unit']} cases)\n",
             "| scenario | conn. | req/s | × floor | p50 ms | p99 ms | errors | CPU ms/req |",
             "|---|---|---|---|---|---|---|---|",
         ]
@@ -395,7 +401,7 @@ def markdown(run: dict) -> str:
         drain = result["notifications"]
         lines += [
             f"\nPage weights (gzip, with CSS and JS): {weights}.",
-            f"App workers' memory after the load: {result['app_worker_rss_mb_after_load']} MB.",
+            f"App workers' memory after the load: {result['app_worker_rss_mb_after_load']} MB.\n",
         ]
         if drain:
             lines += [
@@ -413,6 +419,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int)
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the PostgreSQL benchmark database of the last run",
+    )
     parser.add_argument("--scenarios", help="comma-separated subset (the floor always runs)")
     parser.add_argument("--notifications", type=int, help="SMS to drain (0: skip)")
     args = parser.parse_args()

@@ -57,7 +57,11 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["unit", "status", "submitted_at"])]
+        indexes = [
+            # The queue: a unit's cases, oldest first, filtered by status or not.
+            models.Index(fields=["unit", "submitted_at", "id"], name="case_queue_idx"),
+            models.Index(fields=["unit", "status", "submitted_at"]),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 

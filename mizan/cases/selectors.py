@@ -16,8 +16,21 @@ def staff_unit_ids(*, user) -> list[int]:
 
 def case_queue(*, user, status: str = "", to_confirm: bool = False) -> QuerySet[Case]:
     """The cases of the user's units, oldest first (first come, first served)."""
-    cases = Case.objects.filter(unit_id__in=staff_unit_ids(user=user)).select_related(
-        "unit", "unit__court", "assignee"
+    # Only the columns the list shows: the filing's details stay on disk.
+    cases = (
+        Case.objects.filter(unit_id__in=staff_unit_ids(user=user))
+        .select_related("assignee")
+        .only(
+            "id",
+            "reference",
+            "procedure",
+            "status",
+            "submitted_at",
+            "destination_to_confirm",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+        )
     )
     if status:
         cases = cases.filter(status=status)

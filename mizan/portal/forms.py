@@ -35,24 +35,43 @@ class ComplaintForm(Form):
     """The complaint as the citizen fills it in; every field keeps what was typed."""
 
     complainant_kind = forms.ChoiceField(
+        error_messages={
+            "required": _("Choose whether you file as a person or for a company or association.")
+        },
         label=_("You file as"),
         choices=COMPLAINANT_KINDS,
         widget=forms.RadioSelect,
         initial="person",
     )
     complainant_name = forms.CharField(
+        error_messages={
+            "required": _("Enter your full name, or the name of the company or association.")
+        },
         label=_("Full name (or name of the company or association)"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     id_kind = forms.ChoiceField(
+        error_messages={"required": _("Choose the kind of identity document.")},
         label=_("Identity document"),
         choices=ID_KINDS,
         initial="cin",
     )
-    id_number = forms.CharField(label=_("Document number"), max_length=40)
-    nationality = forms.ChoiceField(label=_("Nationality"), initial="MA")
-    country_of_residence = forms.ChoiceField(label=_("Country of residence"), initial="MA")
+    id_number = forms.CharField(
+        error_messages={"required": _("Enter the number of your identity document.")},
+        label=_("Document number"),
+        max_length=40,
+    )
+    nationality = forms.ChoiceField(
+        error_messages={"required": _("Choose your nationality.")},
+        label=_("Nationality"),
+        initial="MA",
+    )
+    country_of_residence = forms.ChoiceField(
+        error_messages={"required": _("Choose the country where you live.")},
+        label=_("Country of residence"),
+        initial="MA",
+    )
     # One text box: a Moroccan number as dialled at home, or any number with its
     # country code (+33…, +34…) for Moroccans abroad.
     phone = PhoneNumberField(
@@ -63,7 +82,8 @@ class ComplaintForm(Form):
             "(+33…). We send a code to this number, then an SMS at every step."
         ),
         error_messages={
-            "invalid": _("Enter a valid mobile number, for example 0612345678 or +33612345678.")
+            "required": _("Enter your mobile number: we send the code to it."),
+            "invalid": _("Enter a valid mobile number, for example 0612345678 or +33612345678."),
         },
         widget=forms.TextInput(
             attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}
@@ -71,7 +91,9 @@ class ComplaintForm(Form):
     )
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
     preferred_language = forms.ChoiceField(
-        label=_("Language of the messages you receive"), choices=settings.LANGUAGES
+        error_messages={"required": _("Choose the language of the messages you receive.")},
+        label=_("Language of the messages you receive"),
+        choices=settings.LANGUAGES,
     )
     accused_unknown = forms.BooleanField(
         template_name="includes/checkbox_field.html",
@@ -86,9 +108,18 @@ class ComplaintForm(Form):
         help_text=_("One person per line: name, and anything that identifies them."),
     )
     category = forms.ChoiceField(
-        label=_("What is it about?"), choices=[("", "—"), *COMPLAINT_CATEGORIES]
+        error_messages={"required": _("Choose what the complaint is about.")},
+        label=_("What is it about?"),
+        choices=[("", "—"), *COMPLAINT_CATEGORIES],
     )
     facts = forms.CharField(
+        error_messages={
+            "required": _("Describe what happened."),
+            "min_length": _(
+                "Describe what happened in at least %(limit_value)d characters "
+                "(you wrote %(show_value)d)."
+            ),
+        },
         label=_("What happened?"),
         min_length=30,
         max_length=8000,
@@ -96,16 +127,25 @@ class ComplaintForm(Form):
         help_text=_("Say what happened, in order, with the names of any witnesses."),
     )
     facts_date = forms.DateField(
+        error_messages={
+            "required": _("Enter the date of the facts (an approximate date is fine)."),
+            "invalid": _("Enter a real date, for example 01/11/2026."),
+        },
         label=_("Date of the facts"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("If you do not know the exact day, give an approximate date."),
     )
     province = forms.ModelChoiceField(
+        error_messages={"required": _("Choose the province or prefecture where it happened.")},
         label=_("Province or prefecture where it happened"),
         queryset=Province.objects.all(),
         empty_label="—",
     )
     commune = forms.ModelChoiceField(
+        error_messages={
+            "required": _("Choose the commune where it happened."),
+            "invalid_choice": _("Choose a commune of the chosen province."),
+        },
         label=_("Commune where it happened"),
         queryset=Commune.objects.none(),
         empty_label="—",
@@ -195,6 +235,7 @@ class ComplaintForm(Form):
 
 class CodeForm(Form):
     code = forms.CharField(
+        error_messages={"required": _("Enter the code you received by SMS.")},
         label=_("Code received by SMS"),
         max_length=12,
         widget=forms.TextInput(
@@ -210,6 +251,7 @@ class CodeForm(Form):
 
 class TrackForm(Form):
     reference = forms.CharField(
+        error_messages={"required": _("Enter the reference of your request.")},
         label=_("Reference"),
         max_length=30,
         widget=forms.TextInput(
@@ -240,7 +282,10 @@ class TrackForm(Form):
 
 class InformationForm(Form):
     message = forms.CharField(
-        label=_("Your answer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
+        error_messages={"required": _("Write your answer.")},
+        label=_("Your answer"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     attachments = MultipleFileField(
         label=_("Documents (optional)"), required=False, help_text=_("PDF, JPEG or PNG.")

@@ -47,6 +47,24 @@ SCENARIOS = [
     ("case_page", "case_page.tsv", "GET", "agent's case page (audited read)"),
 ]
 CITIZEN_PAGES = ["/fr/", "/ar/complaint/", "/fr/complaint/", "/ar/track/"]
+PEER = BENCH / "peer"
+PEER_VENV = ROOT / "var" / "bench-peer-venv"
+PEER_REQUIREMENTS = [
+    "django-helpdesk==2.6.1",
+    "Django==5.2.19",
+    "gunicorn==27.0.1",
+    "psycopg[binary]==3.3.9",
+]
+PEER_SCENARIOS = [
+    ("peer_status", "peer_status.tsv", "GET", "django-helpdesk public ticket-status page"),
+    ("peer_submit", "peer_submit.tsv", "POST", "django-helpdesk public ticket submission"),
+]
+# Which Mizan scenario each peer scenario is compared with.
+PEER_COMPARISONS = {
+    "tracking": "peer_status",
+    "filing_form": "peer_submit",
+    "filing_confirm": "peer_submit",
+}
 
 
 def log(message: str) -> None:
@@ -127,15 +145,26 @@ def children(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self, env: dict, port: int, workers: int, log_path: Path):
+    def __init__(
+        self,
+        env: dict,
+        port: int,
+        workers: int,
+        log_path: Path,
+        *,
+        python: str = PYTHON,
+        app: str = "config.wsgi",
+        cwd: Path = ROOT,
+        probe: str = "/fr/bench/floor/",
+    ):
         self.port = port
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                PYTHON,
+                python,
                 "-m",
                 "gunicorn",
-                "config.wsgi",
+                app,
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
@@ -146,14 +175,14 @@ class Server:
                 "warning",
             ],
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/fr/bench/floor/", timeout=2):
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=2):
                     return
             except OSError:
                 time.sleep(0.3)
@@ -209,9 +238,11 @@ def wrk(port: int, script_args: list[str], connections: int, seconds: int) -> di
     return result
 
 
-def run_scenarios(server: Server, lists: Path, seconds: int, warmup: int) -> list[dict]:
+def run_scenarios(
+    server: Server, lists: Path, seconds: int, warmup: int, scenarios=None
+) -> list[dict]:
     results = []
-    for name, filename, method, what in SCENARIOS:
+    for name, filename, method, what in scenarios or SCENARIOS:
         args = [str(lists / filename), method]
         for connections in (1, 8):
             wrk(server.port, args, connections, warmup)
@@ -347,6 +378,65 @@ def notifications_drain(env: dict, count: int) -> dict:
     return result
 
 
+def peer_python() -> str:
+    """The peer's own environment (django-helpdesk needs Django 5.2): made once."""
+    python = PEER_VENV / "bin" / "python"
+    stamp = PEER_VENV / ".installed"
+    if not stamp.exists() or stamp.read_text() != " ".join(PEER_REQUIREMENTS):
+        log("installing the peer (django-helpdesk) into var/bench-peer-venv")
+        subprocess.run([PYTHON, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS], check=True)
+        stamp.write_text(" ".join(PEER_REQUIREMENTS))
+    return str(python)
+
+
+def bench_peer(kind: str, args, work: Path, lists: Path) -> list[dict]:
+    python = peer_python()
+    if kind == "postgresql":
+        subprocess.run([*PG_ADMIN, "-c", "drop database if exists helpdesk_bench"], check=True)
+        subprocess.run([*PG_ADMIN, "-c", "create database helpdesk_bench owner mizan"], check=True)
+        url = PG_URL.replace("/mizan_bench", "/helpdesk_bench")
+    else:
+        url = f"sqlite:///{work / 'peer.sqlite3'}"
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MIZAN_", "DJANGO_"))},
+        "DJANGO_SETTINGS_MODULE": "peer_settings",
+        "PEER_SECRET_KEY": "peer-bench-secret-key-" + "p" * 40,
+        "PEER_DATABASE_URL": url,
+        "PEER_STATIC_ROOT": str(work / "peer-static"),
+        "PEER_MEDIA_ROOT": str(work / "peer-media"),
+    }
+    for command in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
+        subprocess.run(
+            [python, "-m", "django", *command], env=env, cwd=PEER, check=True, capture_output=True
+        )
+    csrf = (lists / "csrf.txt").read_text()
+    seeded = subprocess.run(
+        [python, "peer_seed.py", str(lists), str(args.cases), csrf],
+        env=env,
+        cwd=PEER,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    log(seeded.stdout.strip())
+    server = Server(
+        env,
+        port,
+        args.workers,
+        work / f"peer-{kind}.log",
+        python=python,
+        app="peer_wsgi",
+        cwd=PEER,
+        probe="/tickets/submit/",
+    )
+    try:
+        return run_scenarios(server, lists, args.seconds, args.warmup, PEER_SCENARIOS)
+    finally:
+        server.stop()
+
+
 def bench_database(kind: str, args, work: Path) -> dict:
     log(f"== {kind}")
     port = free_port()
@@ -370,6 +460,8 @@ def bench_database(kind: str, args, work: Path) -> dict:
         memory = {str(pid): round(rss_mb(pid), 1) for pid in children(server.process.pid)}
     finally:
         server.stop()
+    if args.peer:
+        scenarios += bench_peer(kind, args, work, lists)
     drain = notifications_drain(env, args.notifications) if args.notifications else None
     return {
         "database": kind,
@@ -402,14 +494,18 @@ def markdown(run: dict) -> str:
                 else f"seeded in {result['seed_seconds']} s, peak {result['seed_peak_mb']} MB"
             )
             + f"; queue unit {result['queue_unit']} cases)\n",
-            "| scenario | conn. | req/s | × floor | p50 ms | p99 ms | errors | CPU ms/req |",
-            "|---|---|---|---|---|---|---|---|",
+            "| scenario | conn. | req/s | × floor | × peer | p50 ms | p99 ms | errors "
+            "| CPU ms/req |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
+        by_name = {(r["scenario"], r["connections"]): r for r in result["scenarios"]}
         for r in result["scenarios"]:
             ratio = r["rps"] / floor[r["connections"]] if floor.get(r["connections"]) else 0
+            peer = by_name.get((PEER_COMPARISONS.get(r["scenario"], ""), r["connections"]))
+            versus = f"{r['rps'] / peer['rps']:.2f}" if peer and peer["rps"] else "—"
             lines.append(
                 f"| {r['scenario']} | {r['connections']} | {r['rps']} | "
-                f"{ratio:.2f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
+                f"{ratio:.2f} | {versus} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
                 f"{r['cpu_ms_per_request']} |"
             )
         weights = ", ".join(f"`{w['page']}` {w['bytes']} B" for w in result["page_weights"])
@@ -434,6 +530,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int)
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--no-peer", dest="peer", action="store_false", help="skip django-helpdesk, the peer"
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",

@@ -7,16 +7,22 @@ STAMP := $(VENV)/.installed
 DEV_ENV := MIZAN_DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test security e2e bench bench-quick lint fmt messages messages-update migrate clean
+.PHONY: help install constraints run worker test security e2e bench bench-quick lint fmt messages messages-update migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+constraints: ## Re-pin every package (after a change to pyproject.toml), from a fresh environment
+	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
+	.venv-pin/bin/pip install --quiet -e ".[dev]"
+	{ sed -n '1,3p' constraints.txt; .venv-pin/bin/pip freeze --exclude-editable | grep -v '^mizan'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-pin
 
 install: $(STAMP) messages ## Create the virtual environment and install pinned dependencies
 

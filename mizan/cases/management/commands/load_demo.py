@@ -52,9 +52,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Demo data is for development: set MIZAN_DEBUG=true.")
-        rows = demo_staff_create()
-        if not Case.objects.exists():
-            self._demo_complaints()
+        # The console reads best in one Latin-script language, whatever the default.
+        with translation.override("en"):
+            rows = demo_staff_create()
+            if not Case.objects.exists():
+                self._demo_complaints()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD})"))
         for username, roles, unit in rows:

@@ -37,8 +37,22 @@ def test_check_deploy_passes_with_production_values():
 
 
 def test_no_secret_key_no_start_outside_development():
-    result = manage("check", env={"MIZAN_DEBUG": "false"})
-    assert result.returncode != 0 and "MIZAN_SECRET_KEY" in result.stderr
+    """Offline tools work without a key; a server and the deploy check do not."""
+    no_key = {"MIZAN_DEBUG": "false"}
+    offline = manage("makemigrations", "--check", "--dry-run", env=no_key)
+    assert offline.returncode == 0, offline.stderr
+    deploy = manage("check", "--deploy", env=no_key)
+    assert deploy.returncode != 0 and "MIZAN_SECRET_KEY" in deploy.stderr
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MIZAN_")}
+    server = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={**clean, **no_key},
+        timeout=120,
+    )
+    assert server.returncode != 0 and "MIZAN_SECRET_KEY" in server.stderr
 
 
 def test_sqlite_runs_in_wal_mode(db):

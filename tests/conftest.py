@@ -25,3 +25,18 @@ def run_worker(transactional_db):
         call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", verbosity=0)
 
     return run
+
+
+@pytest.fixture
+def office(reference_data):
+    """A prosecution office's clerk and prosecutor, and an agent of another office."""
+    from mizan.accounts.models import Role
+
+    from .factories import staff
+
+    unit = "PROS-TPI_CASA_PENAL"
+    return {
+        "clerk": staff("clerk", unit, Role.AGENT),
+        "prosecutor": staff("prosecutor", unit, Role.MAGISTRATE),
+        "outsider": staff("outsider", "PROS-TPI_RABAT", Role.AGENT, Role.MAGISTRATE),
+    }

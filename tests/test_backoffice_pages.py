@@ -1,21 +1,9 @@
-import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from mizan.accounts.models import Role
 from mizan.cases.services import case_transition
 
-from .factories import file_complaint, register_and_assign, staff
-
-UNIT = "PROS-TPI_CASA_PENAL"
-
-
-@pytest.fixture
-def office(reference_data):
-    return {
-        "clerk": staff("clerk", UNIT, Role.AGENT),
-        "prosecutor": staff("prosecutor", UNIT, Role.MAGISTRATE),
-    }
+from .factories import file_complaint, register_and_assign
 
 
 def logged_in(username: str) -> Client:

@@ -10,17 +10,6 @@ from mizan.notifications.models import Notification
 
 from .factories import file_complaint, register_and_assign, staff
 
-UNIT = "PROS-TPI_CASA_PENAL"
-
-
-@pytest.fixture
-def office(reference_data):
-    return {
-        "clerk": staff("clerk", UNIT, Role.AGENT),
-        "prosecutor": staff("prosecutor", UNIT, Role.MAGISTRATE),
-        "outsider": staff("outsider", "PROS-TPI_RABAT", Role.AGENT, Role.MAGISTRATE),
-    }
-
 
 def test_a_step_changes_status_records_event_audit_and_notification(office):
     case = file_complaint().case

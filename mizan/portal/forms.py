@@ -18,6 +18,17 @@ class Form(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class ReferenceChoiceField(forms.ModelChoiceField):
+    """A choice from reference data; a value no key can have is refused before any query."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -135,13 +146,13 @@ class ComplaintForm(Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("If you do not know the exact day, give an approximate date."),
     )
-    province = forms.ModelChoiceField(
+    province = ReferenceChoiceField(
         error_messages={"required": _("Choose the province or prefecture where it happened.")},
         label=_("Province or prefecture where it happened"),
         queryset=Province.objects.all(),
         empty_label="—",
     )
-    commune = forms.ModelChoiceField(
+    commune = ReferenceChoiceField(
         error_messages={
             "required": _("Choose the commune where it happened."),
             "invalid_choice": _("Choose a commune of the chosen province."),
@@ -182,7 +193,7 @@ class ComplaintForm(Form):
             "size": settings.MIZAN_UPLOAD_MAX_BYTES // (1024 * 1024),
         }
         province_code = self.data.get("province") or self.initial.get("province")
-        if province_code:
+        if isinstance(province_code, str) and province_code and "\x00" not in province_code:
             self.fields["commune"].queryset = Commune.objects.filter(province_id=province_code)
 
     def clean_facts_date(self):

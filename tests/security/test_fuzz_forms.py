@@ -50,3 +50,17 @@ def test_the_track_and_code_forms_never_crash(data):
 def test_any_text_is_a_reference_or_not(text):
     result = references.canonical(text)
     assert result is None or references.is_valid(result)
+
+
+def test_nul_bytes_are_refused_with_the_friendly_page(db):
+    from django.test import Client
+
+    client = Client()
+    for response in (
+        client.post("/fr/complaint/", {"province": "\x00", "commune": "a\x00"}),
+        client.get("/fr/complaint/confirm/abc%00def/"),
+        client.get("/fr/communes/06%00/"),
+        client.get("/fr/track/", {"reference": "PLT\x00"}),
+    ):
+        assert response.status_code == 400
+        assert "Traceback" not in response.content.decode()

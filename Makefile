@@ -42,7 +42,7 @@ run: migrate ## Start Mizan with demo data at http://127.0.0.1:8000 (web + task 
 	$(DEV_ENV) scripts/run-dev
 
 worker: install ## Run the task worker alone (sends the SMS)
-	$(DEV_ENV) $(BIN)/python manage.py db_worker --queue-name '*' --interval 1
+	$(DEV_ENV) $(BIN)/python manage.py worker --interval 1
 
 test: install ## Run the test suite (SQLite, or DATABASE_URL if set)
 	$(BIN)/python -m pytest

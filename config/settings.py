@@ -198,9 +198,49 @@ MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR = env.int(
 )
 
 # --- notifications ------------------------------------------------------------------
-# "console" logs each message and keeps it for the development outbox page.
-MIZAN_SMS_GATEWAY = env.str("MIZAN_SMS_GATEWAY", default="console")
+# The SMS providers, primary first, then fallbacks, as JSON. Each has a unique "name",
+# a "kind" (console | http-json | kannel | smpp), its options (url, token, host, ...), an
+# optional "rate" (messages per second, shared by every worker through the cache) and
+# "cost" (estimated price of a segment, in dirhams). "console" logs each message and keeps
+# it for the development outbox page. docs/notifications.md lists every option.
+MIZAN_SMS_GATEWAYS = env.json(
+    "MIZAN_SMS_GATEWAYS", default=[{"name": "console", "kind": "console", "cost": "0.15"}]
+)
 MIZAN_SMS_SENDER = env.str("MIZAN_SMS_SENDER", default="MIZAN")
+# Retries back off exponentially (with jitter) from the base to the cap, and stop after
+# the window: the message is then a technical failure and the case shows it.
+MIZAN_SMS_RETRY_BASE_SECONDS = env.float("MIZAN_SMS_RETRY_BASE_SECONDS", default=30)
+MIZAN_SMS_RETRY_MAX_SECONDS = env.float("MIZAN_SMS_RETRY_MAX_SECONDS", default=3600)
+MIZAN_SMS_RETRY_WINDOW_SECONDS = env.float("MIZAN_SMS_RETRY_WINDOW_SECONDS", default=24 * 3600)
+# A worker that dies while sending leaves the message for another one after this delay.
+MIZAN_SMS_LEASE_SECONDS = env.float("MIZAN_SMS_LEASE_SECONDS", default=60)
+# A message handed to a provider with no final receipt by then is a technical failure.
+MIZAN_SMS_RECEIPT_WINDOW_SECONDS = env.float("MIZAN_SMS_RECEIPT_WINDOW_SECONDS", default=72 * 3600)
+# Signed receipt webhooks older than this (or from the future) are refused.
+MIZAN_WEBHOOK_MAX_AGE_SECONDS = env.int("MIZAN_WEBHOOK_MAX_AGE_SECONDS", default=300)
+# Status replies to texts sent to the service number, per sender and hour.
+MIZAN_INBOUND_MAX_REPLIES_PER_HOUR = env.int("MIZAN_INBOUND_MAX_REPLIES_PER_HOUR", default=5)
+# Templates are checked to fit this many SMS segments in every language.
+MIZAN_SMS_MAX_SEGMENTS = env.int("MIZAN_SMS_MAX_SEGMENTS", default=3)
+# E-mail, the second channel when the citizen gave an address.
+# "console" prints e-mails (development); "smtp" sends them through MIZAN_EMAIL_HOST.
+if env.str("MIZAN_EMAIL", default="console") == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env.str("MIZAN_EMAIL_HOST", default="localhost"),
+                "port": env.int("MIZAN_EMAIL_PORT", default=25),
+                "username": env.str("MIZAN_EMAIL_USER", default=""),
+                "password": env.str("MIZAN_EMAIL_PASSWORD", default=""),
+                "use_tls": env.bool("MIZAN_EMAIL_TLS", default=False),
+                "timeout": env.int("MIZAN_EMAIL_TIMEOUT", default=10),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env.str("MIZAN_EMAIL_FROM", default="Mizan <no-reply@mizan.invalid>")
 # Mounts /<lang>/bench/floor/, the benchmarks' reference page (make bench only).
 MIZAN_BENCH_FLOOR = env.bool("MIZAN_BENCH_FLOOR", default=False)
 # The development outbox page shows every SMS, one-time codes included: never in production.

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Providers' receipts and citizens' texts: machine to machine, no language prefix.
+    path("sms/", include("mizan.notifications.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("backoffice/", include("mizan.backoffice.urls")),

@@ -47,12 +47,14 @@ def file_complaint(
     phone: str = "+212612345678",
     language: str = "fr",
     name: str = "Amina Test",
+    email: str = "",
 ):
     commune = Commune.objects.get(code=commune_code)
     return case_submit(
         procedure="complaint",
         filer_name=name,
         filer_phone=phone,
+        filer_email=email,
         language=language,
         commune=commune,
         details=complaint_details(commune),

@@ -16,6 +16,11 @@ PRODUCTION = {
     "MIZAN_HSTS_SECONDS": "31536000",
     "MIZAN_SECURE_COOKIES": "true",
     "MIZAN_HSTS_PRELOAD": "true",
+    "MIZAN_EMAIL": "smtp",
+    "MIZAN_SMS_GATEWAYS": (
+        '[{"name": "aggregator", "kind": "http-json", "url": "https://sms.example.ma/v1/messages",'
+        ' "token": "t", "webhook_secret": "s"}]'
+    ),
 }
 
 
@@ -34,6 +39,12 @@ def manage(*args, env):
 def test_check_deploy_passes_with_production_values():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_no_sms_would_reach_anyone():
+    console_only = {key: value for key, value in PRODUCTION.items() if key != "MIZAN_SMS_GATEWAYS"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=console_only)
+    assert result.returncode != 0 and "mizan.W002" in result.stdout + result.stderr
 
 
 def test_no_secret_key_no_start_outside_development():

@@ -2,9 +2,11 @@
 label and message translated in Arabic, French and English."""
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
-from mizan.notifications.messages import MESSAGES
+from mizan.notifications.encoding import sms_shape
+from mizan.notifications.messages import MESSAGES, SAMPLE_CONTEXT
 from mizan.notifications.services import notification_render
 from mizan.procedures.registry import PROCEDURES
 from mizan.procedures.workflow import State, Step, Workflow
@@ -71,17 +73,12 @@ def test_every_label_and_message_is_translated(code, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("key", sorted(MESSAGES))
-def test_every_message_renders_with_its_placeholders(key, language):
-    context = {
-        "reference": "PLT-2026-000001-N",
-        "link": "https://x/t/",
-        "code": "123456",
-        "minutes": 10,
-        "registry_number": "12/2026",
-    }
-    text = notification_render(template_key=key, language=language, context=context)
+def test_every_message_renders_with_its_placeholders_within_its_sms_budget(db, key, language):
+    text = notification_render(template_key=key, language=language, context=SAMPLE_CONTEXT)
     assert "%(" not in text
     with translation.override("en"):
         source = str(MESSAGES[key])
     if "%(reference)s" in source:
         assert "PLT-2026-000001-N" in text
+    # Every word of an SMS is paid for, per segment: each wording must fit the budget.
+    assert sms_shape(text).segments <= settings.MIZAN_SMS_MAX_SEGMENTS, text

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/step/", views.case_step, name="case_step"),
+    path("cases/<str:reference>/messages/", views.case_messages, name="case_messages"),
     path(
         "cases/<str:reference>/attachments/<int:attachment_id>/",
         views.attachment_download,

@@ -37,7 +37,10 @@ class StaffLoginView(LoginView):
 def queue(request):
     status = request.GET.get("status", "")
     to_confirm = request.GET.get("to_confirm") == "1"
-    cases = selectors.case_queue(user=request.user, status=status, to_confirm=to_confirm)
+    unreached = request.GET.get("unreached") == "1"
+    cases = selectors.case_queue(
+        user=request.user, status=status, to_confirm=to_confirm, unreached=unreached
+    )
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     statuses = [state for procedure in PROCEDURES.values() for state in procedure.workflow.states]
     return render(
@@ -47,6 +50,7 @@ def queue(request):
             "page": page,
             "status": status,
             "to_confirm": to_confirm,
+            "unreached": unreached,
             "statuses": statuses,
             "units": Unit.objects.filter(memberships__user=request.user).distinct(),
         },
@@ -82,6 +86,28 @@ def case_detail(request, reference):
     return _render_case(request, case)
 
 
+@login_required
+@require_GET
+def case_messages(request, reference):
+    """Every message sent about the case, with its fate and the provider's receipts."""
+    case = _case_or_404(request, reference)
+    audit_record(
+        action="case.messages_viewed",
+        object_type="case",
+        object_id=case.reference,
+        actor=request.user,
+        ip_address=client_ip(request),
+    )
+    return render(
+        request,
+        "backoffice/case_messages.html",
+        {
+            "case": case,
+            "notifications": case.notifications.prefetch_related("receipts"),
+        },
+    )
+
+
 def _render_case(request, case, *, failed_step: str = "", values=None, status=200):
     roles = staff_roles_for_case(user=request.user, case=case)
     steps = case.workflow.steps_for(case.status, roles)
@@ -107,7 +133,7 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
             "summary": get_procedure(case.procedure).summary(case),
             "steps": steps,
             "timeline": selectors.staff_timeline(case=case),
-            "notifications": case.notifications.all(),
+            "notifications": case.notifications.all()[:20],
             "attachments": case.attachments.all(),
             "magistrates": magistrates,
             "offices": offices,

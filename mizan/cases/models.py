@@ -54,6 +54,9 @@ class Case(models.Model):
     submitted_at = models.DateTimeField(db_index=True)
     status_changed_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a message to the citizen finally failed (bad number, gave up), cleared when
+    # a later one is delivered: agents see it on the case and can filter their queue on it.
+    citizen_unreached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -61,6 +64,11 @@ class Case(models.Model):
             # The queue: a unit's cases, oldest first, filtered by status or not.
             models.Index(fields=["unit", "submitted_at", "id"], name="case_queue_idx"),
             models.Index(fields=["unit", "status", "submitted_at"]),
+            models.Index(
+                fields=["unit", "citizen_unreached_at"],
+                name="case_unreached_idx",
+                condition=models.Q(citizen_unreached_at__isnull=False),
+            ),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -14,7 +14,9 @@ def staff_unit_ids(*, user) -> list[int]:
     return list(Membership.objects.filter(user=user).values_list("unit_id", flat=True).distinct())
 
 
-def case_queue(*, user, status: str = "", to_confirm: bool = False) -> QuerySet[Case]:
+def case_queue(
+    *, user, status: str = "", to_confirm: bool = False, unreached: bool = False
+) -> QuerySet[Case]:
     """The cases of the user's units, oldest first (first come, first served)."""
     # Only the columns the list shows: the filing's details stay on disk.
     cases = (
@@ -27,6 +29,7 @@ def case_queue(*, user, status: str = "", to_confirm: bool = False) -> QuerySet[
             "status",
             "submitted_at",
             "destination_to_confirm",
+            "citizen_unreached_at",
             "assignee__username",
             "assignee__first_name",
             "assignee__last_name",
@@ -36,6 +39,8 @@ def case_queue(*, user, status: str = "", to_confirm: bool = False) -> QuerySet[
         cases = cases.filter(status=status)
     if to_confirm:
         cases = cases.filter(destination_to_confirm=True)
+    if unreached:
+        cases = cases.filter(citizen_unreached_at__isnull=False)
     return cases.order_by("submitted_at", "id")
 
 

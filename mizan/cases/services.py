@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from mizan.core import references
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.documents.models import Attachment
-from mizan.notifications.services import notification_queue, tracking_link
+from mizan.notifications.services import citizen_notify, notification_queue, tracking_link
 from mizan.procedures.registry import get_procedure
 from mizan.procedures.workflow import CITIZEN, Step
 
@@ -63,7 +63,7 @@ class Filing:
     access_code: str  # shown once to the filer; only its hash is stored
 
 
-def _notification_context(case: Case, **extra) -> dict:
+def notification_context(case: Case, **extra) -> dict:
     return {
         "reference": case.reference,
         "link": tracking_link(reference=case.reference, language=case.language),
@@ -129,14 +129,11 @@ def case_submit(
             ip_address=ip_address,
             data={"procedure": procedure, "unit": destination.unit.code},
         )
-        notification_queue(
-            template_key=spec.received_message,
-            recipient=str(filer_phone),
-            language=language,
-            context=_notification_context(case),
-            idempotency_key=f"case-event:{event.pk}:sms:{filer_phone}",
+        citizen_notify(
             case=case,
             case_event=event,
+            template_key=spec.received_message,
+            context=notification_context(case),
         )
     return Filing(case=case, access_code=access_code)
 
@@ -299,14 +296,11 @@ def case_transition(
             data={"step": step.name, "from": from_status, "to": case.status, **recorded},
         )
         if step.notify:
-            notification_queue(
-                template_key=step.notify,
-                recipient=str(case.filer_phone),
-                language=case.language,
-                context=_notification_context(case),
-                idempotency_key=f"case-event:{event.pk}:sms:{case.filer_phone}",
+            citizen_notify(
                 case=case,
                 case_event=event,
+                template_key=step.notify,
+                context=notification_context(case),
             )
     return event
 
@@ -336,3 +330,61 @@ def case_citizen_reply(
             case_id=case_id, case_event=event
         )
     return event
+
+
+def case_citizen_unreached(*, case_id: int, notification) -> None:
+    """A message to the filer finally failed: flag the case for its agents (and audit it)."""
+    now = timezone.now()
+    with transaction.atomic():
+        flagged = Case.objects.filter(id=case_id, citizen_unreached_at__isnull=True).update(
+            citizen_unreached_at=now
+        )
+        if flagged:
+            audit_record(
+                action="case.citizen_unreached",
+                object_type="case",
+                object_id=str(Case.objects.values_list("reference", flat=True).get(id=case_id)),
+                actor_label="system",
+                data={
+                    "notification": notification.id,
+                    "channel": notification.channel,
+                    "status": str(notification.status),
+                    "reason": notification.failure_reason,
+                },
+            )
+
+
+def case_citizen_reached(*, case_id: int, notification) -> None:
+    """A message reached the filer: lift the flag unless a newer message failed since."""
+    from mizan.notifications.models import FAILURE_STATUSES, Notification
+
+    newer_failure = Notification.objects.filter(
+        case_id=case_id,
+        channel=notification.channel,
+        status__in=FAILURE_STATUSES,
+        created_at__gt=notification.created_at,
+    ).exists()
+    if not newer_failure:
+        Case.objects.filter(id=case_id, citizen_unreached_at__isnull=False).update(
+            citizen_unreached_at=None
+        )
+
+
+def case_status_reply(*, reference: str, phone: str, inbound):
+    """Queue an SMS with a case's current status, only to the phone that filed it."""
+    canonical = references.canonical(reference)
+    if canonical is None:
+        return None
+    case = Case.objects.filter(reference=canonical, filer_phone=phone).first()
+    if case is None:
+        return None
+    with translation.override(case.language):
+        status = str(case.state.citizen_label)
+    return notification_queue(
+        template_key="case.status_reply",
+        recipient=str(case.filer_phone),
+        language=case.language,
+        context=notification_context(case, status=status),
+        idempotency_key=f"inbound:{inbound.pk}:sms",
+        case=case,
+    )

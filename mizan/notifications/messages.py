@@ -5,6 +5,8 @@ Placeholders are python-format (`%(reference)s`) so that msgfmt checks that each
 translation keeps them.
 """
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
@@ -38,4 +40,26 @@ MESSAGES = {
         "Mizan: complaint %(reference)s was transferred to the competent office. See %(link)s"
     ),
     "complaint.closed": _("Mizan: complaint %(reference)s is closed."),
+    "case.status_reply": _("Mizan: %(reference)s: %(status)s. See %(link)s"),
 }
+
+# E-mails carry the same text as the SMS, under this subject.
+EMAIL_SUBJECT = _("Mizan: news of your request %(reference)s")
+
+# Values of the longest plausible kind, to check that every wording fits its SMS budget.
+SAMPLE_CONTEXT = {
+    "code": "123456",
+    "minutes": 10,
+    "reference": "PLT-2026-000001-N",
+    "link": "https://mizan.justice.gov.ma/ar/track/PLT-2026-000001-N/",
+    "registry_number": "2026/2101/12345",
+    "status": "قيد الدراسة",
+}
+
+
+def placeholders(text: str) -> set[str]:
+    """The `%(name)s` placeholders a wording uses."""
+    return set(PLACEHOLDER.findall(str(text)))
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

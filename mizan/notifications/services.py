@@ -1,18 +1,101 @@
+"""The notification lifecycle: queue, deliver, receipts, retries, recovery.
+
+Statuses follow GOV.UK Notify and only move forward:
+
+    queued → sending → sent → delivered
+                     ↘ temporary-failure → sending (retried, with back-off)
+                     ↘ permanent-failure (bad number, blocked)
+                     ↘ technical-failure (gave up)
+
+Every change of status is a conditional UPDATE on the status it expects (or runs under
+the row's lock), so two workers, a late worker and a receipt can race without moving a
+message backwards or sending it twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.conf import settings
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from .messages import MESSAGES
-from .models import Notification
+from .encoding import sms_cost, sms_shape
+from .gateways import (
+    OutboundSms,
+    PermanentGatewayError,
+    TemporaryGatewayError,
+    UncertainGatewayError,
+)
+from .messages import EMAIL_SUBJECT, MESSAGES
+from .models import (
+    DeliveryReceipt,
+    InboundSms,
+    MessageTemplate,
+    Notification,
+    ProviderMessage,
+)
+
+logger = logging.getLogger("mizan.sms")
+
+Status = Notification.Status
+IN_FLIGHT = (Status.QUEUED, Status.SENDING, Status.TEMPORARY_FAILURE)
+
+# Which receipt may move a message from which status: anything else (a duplicate, a
+# late "sent" after "delivered", a failure after delivery) changes nothing.
+RECEIPT_MOVES = {
+    Status.DELIVERED: (Status.SENDING, Status.SENT, Status.TEMPORARY_FAILURE),
+    Status.PERMANENT_FAILURE: (Status.SENDING, Status.SENT, Status.TEMPORARY_FAILURE),
+    Status.TEMPORARY_FAILURE: (Status.SENDING, Status.SENT),
+    Status.SENT: (Status.SENDING,),
+}
+
+
+# --- templates ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    body: str
+    version: int
 
 
 def notification_render(*, template_key: str, language: str, context: dict) -> str:
+    return message_render(template_key=template_key, language=language, context=context).body
+
+
+def message_render(*, template_key: str, language: str, context: dict) -> RenderedMessage:
+    """The administrator's current wording if there is one, else the catalogue's."""
+    override = (
+        MessageTemplate.objects.filter(key=template_key, language=language)
+        .values_list("body", "version")
+        .first()
+    )
+    if override is not None:
+        return RenderedMessage(override[0] % context, override[1])
     with translation.override(language):
-        return str(MESSAGES[template_key]) % context
+        return RenderedMessage(str(MESSAGES[template_key]) % context, 0)
 
 
 def tracking_link(*, reference: str, language: str) -> str:
+    # The link carries no secret: the tracking page asks for the access code or a code.
     return f"{settings.SITE_URL}/{language}/track/{reference}/"
+
+
+# --- queueing -------------------------------------------------------------------------
+
+
+def client_reference_for(idempotency_key: str) -> str:
+    return "mz" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:30]
 
 
 def notification_queue(
@@ -25,29 +108,701 @@ def notification_queue(
     case=None,
     case_event=None,
     sensitive: bool = False,
+    channel: str = Notification.Channel.SMS,
 ) -> Notification:
     """Write the outbox row and enqueue its delivery, in the caller's transaction.
 
     A second call with the same idempotency key returns the first row unchanged.
     """
+    from .routing import provider_configs
     from .tasks import deliver_notification
 
     with transaction.atomic():
         existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
+        rendered = message_render(template_key=template_key, language=language, context=context)
+        now = timezone.now()
+        fields = {}
+        if channel == Notification.Channel.SMS:
+            shape = sms_shape(rendered.body)
+            fields = {
+                "encoding": shape.encoding,
+                "segments": shape.segments,
+                "estimated_cost": sms_cost(shape.segments, provider_configs()[0].cost),
+            }
+        else:
+            with translation.override(language):
+                fields = {"subject": str(EMAIL_SUBJECT) % context}
         notification = Notification.objects.create(
             case=case,
             case_event=case_event,
-            channel=Notification.Channel.SMS,
+            channel=channel,
             recipient=recipient,
             language=language,
             template_key=template_key,
-            body=notification_render(template_key=template_key, language=language, context=context),
+            template_version=rendered.version,
+            body=rendered.body,
             sensitive=sensitive,
             idempotency_key=idempotency_key,
-            created_at=timezone.now(),
+            client_reference=client_reference_for(idempotency_key),
+            created_at=now,
+            next_attempt_at=now,
+            give_up_at=now + timedelta(seconds=settings.MIZAN_SMS_RETRY_WINDOW_SECONDS),
+            **fields,
         )
         # The database task backend writes the task row in this same transaction.
         deliver_notification.enqueue(notification_id=notification.id)
     return notification
+
+
+def citizen_notify(*, case, case_event, template_key: str, context: dict) -> list[Notification]:
+    """Tell the filer of a case about a step: SMS, and e-mail when they gave an address."""
+    queued = [
+        notification_queue(
+            template_key=template_key,
+            recipient=str(case.filer_phone),
+            language=case.language,
+            context=context,
+            idempotency_key=f"case-event:{case_event.pk}:sms:{case.filer_phone}",
+            case=case,
+            case_event=case_event,
+        )
+    ]
+    if case.filer_email:
+        queued.append(
+            _email_queue(
+                case=case, case_event=case_event, template_key=template_key, context=context
+            )
+        )
+    return queued
+
+
+def _email_queue(*, case, case_event, template_key: str, context: dict) -> Notification:
+    return notification_queue(
+        template_key=template_key,
+        recipient=case.filer_email,
+        language=case.language,
+        context=context,
+        idempotency_key=f"case-event:{case_event.pk}:email:{case.filer_email.lower()}",
+        case=case,
+        case_event=case_event,
+        channel=Notification.Channel.EMAIL,
+    )
+
+
+# --- delivery -------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential back-off with jitter, so a provider coming back is not hit by a wall."""
+    base = settings.MIZAN_SMS_RETRY_BASE_SECONDS
+    ceiling = settings.MIZAN_SMS_RETRY_MAX_SECONDS
+    delay = min(ceiling, base * 2 ** max(attempts - 1, 0))
+    return delay * random.uniform(0.5, 1.0)  # jitter, not a secret
+
+
+def _claimable(notification: Notification, now) -> bool:
+    if notification.status in (Status.QUEUED, Status.TEMPORARY_FAILURE):
+        return notification.next_attempt_at is None or notification.next_attempt_at <= now
+    if notification.status == Status.SENDING:
+        # Its worker died (or hangs far beyond any time-out): take the message over.
+        return notification.lease_expires_at is not None and notification.lease_expires_at < now
+    return False
+
+
+def notification_deliver(*, notification_id: int) -> str:
+    """Hand one message to a provider, at most once per attempt; returns the new status.
+
+    Safe to run twice, late, or concurrently: only a worker that wins the conditional
+    claim sends, and a row another worker holds is left alone until its lease expires.
+    """
+    from .routing import candidate_providers, sms_send
+
+    now = timezone.now()
+    notification = Notification.objects.filter(id=notification_id).first()
+    if notification is None or not _claimable(notification, now):
+        return "skipped"
+
+    uncertain_provider = notification.uncertain_provider
+    if notification.status == Status.SENDING and notification.provider:
+        # The worker that held it died during the provider's call: that provider may
+        # have the message.
+        uncertain_provider = notification.provider
+    first_choice = uncertain_provider or (
+        candidate_providers()[0].name if notification.channel == Notification.Channel.SMS else ""
+    )
+    claimed = Notification.objects.filter(
+        id=notification.id, status=notification.status, attempts=notification.attempts
+    ).update(
+        status=Status.SENDING,
+        attempts=notification.attempts + 1,
+        lease_expires_at=now + timedelta(seconds=settings.MIZAN_SMS_LEASE_SECONDS),
+        provider=first_choice,
+        uncertain_provider=uncertain_provider,
+        updated_at=now,
+    )
+    if not claimed:
+        return "skipped"
+    notification.status = Status.SENDING
+    notification.attempts += 1
+    notification.provider = first_choice
+    notification.uncertain_provider = uncertain_provider
+
+    if notification.give_up_at and now >= notification.give_up_at:
+        _fail(notification, Status.TECHNICAL_FAILURE, reason="gave up after the retry window")
+        return notification.status
+
+    if notification.channel == Notification.Channel.EMAIL:
+        return _deliver_email(notification)
+
+    if uncertain_provider and not _deduplicates(uncertain_provider):
+        # Asking again could send a second SMS: wait for the receipt instead, and let the
+        # receipt window turn silence into a technical failure.
+        _mark_sent_unconfirmed(notification)
+        return notification.status
+
+    def on_attempt(config) -> None:
+        if config.name != notification.provider:
+            notification.provider = config.name
+            Notification.objects.filter(id=notification.id, status=Status.SENDING).update(
+                provider=config.name
+            )
+
+    sms = OutboundSms(
+        client_reference=notification.client_reference,
+        recipient=notification.recipient,
+        body=notification.body,
+        sender=settings.MIZAN_SMS_SENDER,
+    )
+    try:
+        accepted, _config = sms_send(sms, only=uncertain_provider or None, on_attempt=on_attempt)
+    except PermanentGatewayError as error:
+        notification.provider = error.provider or notification.provider
+        _fail(
+            notification,
+            Status.PERMANENT_FAILURE,
+            reason=error.reason,
+            provider_status=error.provider_status,
+        )
+        return notification.status
+    except UncertainGatewayError as error:
+        notification.uncertain_provider = error.provider or notification.provider
+        if not _deduplicates(notification.uncertain_provider):
+            _mark_sent_unconfirmed(notification, provider_status=error.provider_status)
+            return notification.status
+        _retry_later(notification, error)
+        return notification.status
+    except TemporaryGatewayError as error:
+        _retry_later(notification, error)
+        return notification.status
+    except Exception as error:  # a gateway bug must not leave the message in "sending"
+        logger.exception("SMS gateway failed on notification %s", notification.id)
+        _retry_later(notification, TemporaryGatewayError(f"gateway error: {error!r}"[:200]))
+        return notification.status
+
+    _record_accepted(notification, accepted)
+    return notification.status
+
+
+def _deduplicates(provider_name: str) -> bool:
+    from .routing import gateway_for
+
+    try:
+        return bool(getattr(gateway_for(provider_name), "deduplicates", False))
+    except ValueError:  # the provider was removed from the settings
+        return False
+
+
+def _record_accepted(notification: Notification, accepted) -> None:
+    now = timezone.now()
+    delivered = accepted.delivered
+    fields = {
+        "provider": accepted.provider,
+        "provider_reference": accepted.message_ids[0] if accepted.message_ids else "",
+        "provider_status": "delivered" if delivered else "accepted",
+        "uncertain_provider": "",
+        "lease_expires_at": None,
+        "next_attempt_at": None,
+        "sent_at": now,
+        "failure_reason": "",
+        "updated_at": now,
+    }
+    if notification.sensitive:
+        fields["body"] = "—"
+    with transaction.atomic():
+        moved = Notification.objects.filter(id=notification.id, status=Status.SENDING).update(
+            status=Status.DELIVERED if delivered else Status.SENT,
+            delivered_at=now if delivered else None,
+            **fields,
+        )
+        if not moved:
+            # A receipt was faster than this answer: keep its status, add what we learnt.
+            fields.pop("sent_at")
+            Notification.objects.filter(id=notification.id).update(**fields)
+        ProviderMessage.objects.bulk_create(
+            [
+                ProviderMessage(
+                    notification_id=notification.id,
+                    provider=accepted.provider,
+                    message_id=message_id,
+                    part=part,
+                    status=Status.DELIVERED if delivered else Status.SENT,
+                    updated_at=now,
+                )
+                for part, message_id in enumerate(accepted.message_ids, start=1)
+            ],
+            ignore_conflicts=True,
+        )
+    notification.refresh_from_db()
+    if delivered:
+        _on_delivered(notification)
+    _apply_unmatched_receipts(provider=accepted.provider, message_ids=accepted.message_ids)
+
+
+def _retry_later(notification: Notification, error: TemporaryGatewayError) -> None:
+    now = timezone.now()
+    delay = max(retry_delay(notification.attempts), error.retry_after or 0)
+    next_attempt = now + timedelta(seconds=delay)
+    if notification.give_up_at and next_attempt >= notification.give_up_at:
+        _fail(
+            notification,
+            Status.TECHNICAL_FAILURE,
+            reason=f"gave up: {error.reason}"[:200],
+            provider_status=error.provider_status,
+        )
+        return
+    from .tasks import deliver_notification
+
+    with transaction.atomic():
+        moved = Notification.objects.filter(id=notification.id, status=Status.SENDING).update(
+            status=Status.TEMPORARY_FAILURE,
+            next_attempt_at=next_attempt,
+            lease_expires_at=None,
+            uncertain_provider=notification.uncertain_provider,
+            failure_reason=str(error.reason)[:200],
+            provider_status=str(error.provider_status)[:60],
+            updated_at=now,
+        )
+        if moved:
+            deliver_notification.using(run_after=next_attempt).enqueue(
+                notification_id=notification.id
+            )
+    notification.status = Status.TEMPORARY_FAILURE
+    notification.next_attempt_at = next_attempt
+
+
+def _mark_sent_unconfirmed(notification: Notification, provider_status: str = "") -> None:
+    now = timezone.now()
+    Notification.objects.filter(id=notification.id, status=Status.SENDING).update(
+        status=Status.SENT,
+        provider=notification.uncertain_provider,
+        provider_status=(provider_status or "no answer")[:60],
+        failure_reason="the provider did not answer; not sent again to avoid a duplicate",
+        lease_expires_at=None,
+        sent_at=now,
+        updated_at=now,
+    )
+    notification.status = Status.SENT
+
+
+def _fail(notification: Notification, status: str, *, reason: str, provider_status: str = ""):
+    now = timezone.now()
+    moved = Notification.objects.filter(
+        id=notification.id, status__in=[Status.SENDING, Status.SENT, Status.TEMPORARY_FAILURE]
+    ).update(
+        status=status,
+        failed_at=now,
+        lease_expires_at=None,
+        next_attempt_at=None,
+        provider=notification.provider,
+        failure_reason=str(reason)[:200],
+        provider_status=str(provider_status)[:60],
+        body="—" if notification.sensitive else notification.body,
+        updated_at=now,
+    )
+    notification.status = status
+    if moved:
+        _on_final_failure(notification)
+
+
+def _deliver_email(notification: Notification) -> str:
+    with translation.override(notification.language):
+        html = render_to_string(
+            "notifications/email.html",
+            {"notification": notification, "direction": translation.get_language_bidi()},
+        )
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.recipient],
+        headers={"X-Mizan-Reference": notification.client_reference},
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        _fail(notification, Status.PERMANENT_FAILURE, reason=f"address refused: {error}"[:200])
+        return notification.status
+    except (smtplib.SMTPException, OSError) as error:
+        _retry_later(notification, TemporaryGatewayError(f"mail server: {error}"[:200]))
+        return notification.status
+    now = timezone.now()
+    Notification.objects.filter(id=notification.id, status=Status.SENDING).update(
+        status=Status.SENT,
+        provider="email",
+        lease_expires_at=None,
+        next_attempt_at=None,
+        sent_at=now,
+        updated_at=now,
+    )
+    notification.status = Status.SENT
+    return notification.status
+
+
+# --- what a final outcome means for the case -----------------------------------------
+
+
+def _on_final_failure(notification: Notification) -> None:
+    if notification.case_id is None:
+        return
+    from mizan.cases.services import case_citizen_unreached
+
+    case_citizen_unreached(case_id=notification.case_id, notification=notification)
+    if notification.channel != Notification.Channel.SMS or notification.case_event_id is None:
+        return
+    case = notification.case
+    if case.filer_email:
+        # The e-mail copy of this step (queued with the SMS, or now if it was not).
+        _email_queue(
+            case=case,
+            case_event=notification.case_event,
+            template_key=notification.template_key,
+            context=_context_for(case),
+        )
+
+
+def _on_delivered(notification: Notification) -> None:
+    if notification.case_id is None or notification.channel != Notification.Channel.SMS:
+        return
+    from mizan.cases.services import case_citizen_reached
+
+    case_citizen_reached(case_id=notification.case_id, notification=notification)
+
+
+def _context_for(case) -> dict:
+    from mizan.cases.services import notification_context
+
+    return notification_context(case)
+
+
+# --- receipts -------------------------------------------------------------------------
+
+
+def notification_receipt(
+    *,
+    provider: str,
+    message_id: str,
+    status: str,
+    provider_status: str = "",
+    at=None,
+    signature: str | None = None,
+) -> str:
+    """Record a provider's delivery receipt; returns its outcome (applied/ignored/unmatched).
+
+    A duplicate, a late receipt or a replayed signed request changes nothing.
+    """
+    now = timezone.now()
+    at = at or now
+    if status not in RECEIPT_MOVES:
+        raise ValueError(f"unknown receipt status {status!r}")
+    try:
+        with transaction.atomic():
+            receipt = DeliveryReceipt.objects.create(
+                provider=provider,
+                message_id=message_id[:100],
+                status=status,
+                provider_status=str(provider_status)[:60],
+                at=at,
+                received_at=now,
+                outcome=DeliveryReceipt.Outcome.UNMATCHED,
+                signature=signature,
+            )
+    except IntegrityError:
+        return DeliveryReceipt.Outcome.IGNORED  # the same signed request, replayed
+    return _receipt_apply(receipt)
+
+
+def _receipt_apply(receipt: DeliveryReceipt) -> str:
+    with transaction.atomic():
+        part = (
+            ProviderMessage.objects.select_for_update()
+            .filter(provider=receipt.provider, message_id=receipt.message_id)
+            .first()
+        )
+        if part is None:
+            return DeliveryReceipt.Outcome.UNMATCHED
+        notification = Notification.objects.select_for_update().get(id=part.notification_id)
+        outcome = _receipt_move(notification, part, receipt)
+        DeliveryReceipt.objects.filter(id=receipt.id).update(
+            notification=notification, outcome=outcome
+        )
+    if outcome == DeliveryReceipt.Outcome.APPLIED:
+        if notification.status == Status.DELIVERED:
+            _on_delivered(notification)
+        elif notification.status in (Status.PERMANENT_FAILURE, Status.TECHNICAL_FAILURE):
+            _on_final_failure(notification)
+    return outcome
+
+
+def _receipt_move(notification: Notification, part: ProviderMessage, receipt) -> str:
+    """Apply one receipt under the row locks; only forward moves count."""
+    now = timezone.now()
+    status = receipt.status
+    if part.status == status or part.status in (Status.DELIVERED, Status.PERMANENT_FAILURE):
+        return DeliveryReceipt.Outcome.IGNORED
+    part.status = status
+    part.updated_at = now
+    part.save(update_fields=["status", "updated_at"])
+
+    if notification.status not in RECEIPT_MOVES[status]:
+        return DeliveryReceipt.Outcome.IGNORED
+    if status == Status.DELIVERED:
+        undelivered = (
+            ProviderMessage.objects.filter(notification=notification)
+            .exclude(status=Status.DELIVERED)
+            .exists()
+        )
+        if undelivered:
+            return DeliveryReceipt.Outcome.APPLIED  # a part delivered; the rest will follow
+        notification.status = Status.DELIVERED
+        notification.delivered_at = receipt.at
+    elif status == Status.PERMANENT_FAILURE:
+        notification.status = Status.PERMANENT_FAILURE
+        notification.failed_at = receipt.at
+        notification.failure_reason = f"provider: {receipt.provider_status}"[:200]
+    elif status == Status.TEMPORARY_FAILURE:
+        # The provider gave up (phone off for days...): send it again later, as a new
+        # message to the provider (a new client reference, or it would deduplicate it).
+        delay = retry_delay(notification.attempts)
+        next_attempt = now + timedelta(seconds=delay)
+        if notification.give_up_at and next_attempt >= notification.give_up_at:
+            notification.status = Status.TECHNICAL_FAILURE
+            notification.failed_at = now
+            notification.failure_reason = f"gave up: provider {receipt.provider_status}"[:200]
+        else:
+            from .tasks import deliver_notification
+
+            notification.status = Status.TEMPORARY_FAILURE
+            notification.next_attempt_at = next_attempt
+            notification.client_reference = client_reference_for(
+                f"{notification.idempotency_key}:retry:{notification.attempts}"
+            )
+            deliver_notification.using(run_after=next_attempt).enqueue(
+                notification_id=notification.id
+            )
+    elif status == Status.SENT:
+        notification.status = Status.SENT
+    notification.provider_status = str(receipt.provider_status)[:60]
+    notification.save()
+    return DeliveryReceipt.Outcome.APPLIED
+
+
+def _apply_unmatched_receipts(*, provider: str, message_ids) -> None:
+    waiting = DeliveryReceipt.objects.filter(
+        provider=provider,
+        message_id__in=list(message_ids),
+        outcome=DeliveryReceipt.Outcome.UNMATCHED,
+    ).order_by("received_at", "id")
+    for receipt in waiting:
+        _receipt_apply(receipt)
+
+
+# --- recovery -------------------------------------------------------------------------
+
+
+def notifications_recover(*, batch: int = 1000) -> dict:
+    """Pick up what a dead worker or a lost race left behind. Safe to run anywhere, often.
+
+    - a "sending" row whose lease expired (its worker died mid-send) is sent again;
+    - a due row that nobody touched for a while gets a new task;
+    - a receipt that arrived before its message's id was recorded is applied;
+    - a message handed over long ago without a final receipt becomes a technical
+      failure, so that the case shows the citizen was not reached.
+    """
+    from .tasks import deliver_notification
+
+    now = timezone.now()
+    stale = now - timedelta(minutes=10)
+    counts = {"resumed": 0, "receipts": 0, "unconfirmed": 0}
+    orphaned = list(
+        Notification.objects.filter(
+            Q(status=Status.SENDING, lease_expires_at__lt=now)
+            | Q(
+                status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE],
+                next_attempt_at__lt=stale,
+                updated_at__lt=stale,
+            )
+        ).values_list("id", flat=True)[:batch]
+    )
+    for notification_id in orphaned:
+        deliver_notification.enqueue(notification_id=notification_id)
+    counts["resumed"] = len(orphaned)
+
+    for receipt in DeliveryReceipt.objects.filter(
+        outcome=DeliveryReceipt.Outcome.UNMATCHED, received_at__gt=now - timedelta(days=1)
+    )[:batch]:
+        if _receipt_apply(receipt) != DeliveryReceipt.Outcome.UNMATCHED:
+            counts["receipts"] += 1
+
+    silent_since = now - timedelta(seconds=settings.MIZAN_SMS_RECEIPT_WINDOW_SECONDS)
+    for notification in Notification.objects.filter(
+        status=Status.SENT, channel=Notification.Channel.SMS, sent_at__lt=silent_since
+    )[:batch]:
+        _fail(notification, Status.TECHNICAL_FAILURE, reason="no delivery receipt")
+        counts["unconfirmed"] += 1
+    return counts
+
+
+# --- inbound SMS ----------------------------------------------------------------------
+
+# Letters O and I typed for the digits 0 and 1 are read as digits, as on the tracking page.
+REFERENCE_IN_TEXT = re.compile(
+    r"[A-Z]{3}[\s-]*[0-9OI]{4}[\s-]*[0-9OI]{6,}[\s-]*[0-9A-Z]", re.IGNORECASE
+)
+
+
+def _e164(number: str) -> str:
+    """Operators send "2126…", "+2126…" or "06…": compare them as the filing phone is kept."""
+    import phonenumbers
+
+    raw = (number or "").strip()
+    candidates = [raw] if raw.startswith("+") else [f"+{raw}", raw]
+    for candidate in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, "MA")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return raw
+
+
+def inbound_sms_receive(*, provider: str, sender: str, text: str) -> InboundSms:
+    """Answer a citizen who texts a reference with the case's status.
+
+    Only the phone number that filed the case gets an answer; anyone else gets none,
+    so the service number cannot be used to learn about someone else's case.
+    """
+    from mizan.cases.services import case_status_reply
+
+    now = timezone.now()
+    inbound = InboundSms(
+        provider=provider, sender=_e164(sender)[:32], text=(text or "")[:1000], received_at=now
+    )
+    match = REFERENCE_IN_TEXT.search(text or "")
+    if match is None:
+        inbound.outcome = InboundSms.Outcome.NO_REFERENCE
+        inbound.save()
+        return inbound
+    answered_lately = InboundSms.objects.filter(
+        sender=inbound.sender,
+        outcome=InboundSms.Outcome.ANSWERED,
+        received_at__gt=now - timedelta(hours=1),
+    ).count()
+    if answered_lately >= settings.MIZAN_INBOUND_MAX_REPLIES_PER_HOUR:
+        inbound.outcome = InboundSms.Outcome.RATE_LIMITED
+        inbound.save()
+        return inbound
+    with transaction.atomic():
+        inbound.outcome = InboundSms.Outcome.NOT_FOUND
+        inbound.save()
+        reply = case_status_reply(reference=match.group(0), phone=inbound.sender, inbound=inbound)
+        if reply is not None:
+            inbound.case_id = reply.case_id
+            inbound.reply = reply
+            inbound.outcome = InboundSms.Outcome.ANSWERED
+            inbound.save(update_fields=["case", "reply", "outcome"])
+    return inbound
+
+
+# --- templates edited by an administrator ---------------------------------------------
+
+
+def message_template_problems(*, key: str, language: str, body: str) -> list[str]:
+    """What is wrong with a wording, in words an administrator can act on."""
+    from django.utils.translation import gettext as _
+
+    from .messages import SAMPLE_CONTEXT, placeholders
+
+    if key not in MESSAGES:
+        return [_("Unknown message.")]
+    problems = []
+    expected = placeholders(MESSAGES[key])
+    used = placeholders(body)
+    if missing := sorted(expected - used):
+        problems.append(
+            _("Keep these placeholders: %(names)s.")
+            % {"names": ", ".join(f"%({name})s" for name in missing)}
+        )
+    if unknown := sorted(used - expected):
+        problems.append(
+            _("These placeholders do not exist for this message: %(names)s.")
+            % {"names": ", ".join(f"%({name})s" for name in unknown)}
+        )
+    stray = re.sub(r"%\(\w+\)[sd]|%%", "", body)
+    if "%" in stray:
+        problems.append(_("Write a percent sign as %%."))
+    if not problems:
+        shape = sms_shape(body % SAMPLE_CONTEXT)
+        if shape.segments > settings.MIZAN_SMS_MAX_SEGMENTS:
+            problems.append(
+                _(
+                    "Too long: %(segments)s SMS segments with typical values, "
+                    "the limit is %(limit)s. Shorten it."
+                )
+                % {"segments": shape.segments, "limit": settings.MIZAN_SMS_MAX_SEGMENTS}
+            )
+    return problems
+
+
+def message_template_save(*, key: str, language: str, body: str, user=None) -> MessageTemplate:
+    """Save a new version of a wording; raises DomainError listing what to fix."""
+    from mizan.core.audit import audit_record
+    from mizan.core.errors import DomainError
+
+    problems = message_template_problems(key=key, language=language, body=body)
+    if problems:
+        raise DomainError(" ".join(problems), code="template_invalid", field="body")
+    now = timezone.now()
+    with transaction.atomic():
+        template = (
+            MessageTemplate.objects.select_for_update().filter(key=key, language=language).first()
+        )
+        if template is None:
+            template = MessageTemplate(key=key, language=language, version=0)
+        template.body = body
+        template.version += 1
+        template.updated_at = now
+        template.updated_by = user
+        template.save()
+        audit_record(
+            action="message_template.saved",
+            object_type="message_template",
+            object_id=f"{key}:{language}",
+            actor=user,
+            data={"version": template.version, "body": body},
+        )
+    return template
+
+
+def message_preview(*, key: str, language: str, body: str | None = None) -> tuple[str, object]:
+    """The wording with typical values, and its SMS shape (encoding, segments)."""
+    from .messages import SAMPLE_CONTEXT
+
+    if body is None:
+        rendered = message_render(template_key=key, language=language, context=SAMPLE_CONTEXT)
+        text = rendered.body
+    else:
+        text = body % SAMPLE_CONTEXT
+    return text, sms_shape(text)

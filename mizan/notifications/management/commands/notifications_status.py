@@ -1,0 +1,59 @@
+"""`manage.py notifications_status`: where the messages are, for the person on call."""
+
+import json
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from mizan.notifications.models import DeliveryReceipt, Notification
+
+IN_FLIGHT = ["queued", "sending", "temporary-failure"]
+
+
+def notifications_status() -> dict:
+    now = timezone.now()
+    by_status = {
+        row["status"]: row["count"]
+        for row in Notification.objects.values("status").annotate(count=Count("id"))
+    }
+    by_provider: dict[str, dict[str, int]] = {}
+    for row in Notification.objects.values("provider", "status").annotate(count=Count("id")):
+        by_provider.setdefault(row["provider"] or "-", {})[row["status"]] = row["count"]
+    oldest = Notification.objects.filter(status__in=IN_FLIGHT).aggregate(oldest=Min("created_at"))[
+        "oldest"
+    ]
+    return {
+        "by_status": dict(sorted(by_status.items())),
+        "by_provider": dict(sorted(by_provider.items())),
+        "oldest_in_flight_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0,
+        "unmatched_receipts": DeliveryReceipt.objects.filter(
+            outcome=DeliveryReceipt.Outcome.UNMATCHED
+        ).count(),
+    }
+
+
+class Command(BaseCommand):
+    help = "Counts of messages per status and provider, and the age of the oldest in flight."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print JSON (for monitoring).")
+
+    def handle(self, *args, json: bool = False, **options):
+        status = notifications_status()
+        if json:
+            self.stdout.write(_dumps(status))
+            return
+        self.stdout.write("Messages by status:")
+        for name, count in status["by_status"].items():
+            self.stdout.write(f"  {name:<18} {count:>9}")
+        self.stdout.write("By provider:")
+        for provider, counts in status["by_provider"].items():
+            detail = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+            self.stdout.write(f"  {provider:<18} {detail}")
+        self.stdout.write(f"Oldest in flight: {status['oldest_in_flight_seconds']} s")
+        self.stdout.write(f"Unmatched receipts: {status['unmatched_receipts']}")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, indent=2)

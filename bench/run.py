@@ -4,9 +4,11 @@
 For each database (PostgreSQL, SQLite): a fresh benchmark database, `bench_seed`,
 `bench_fixtures`, gunicorn with production settings (DEBUG off, collected static
 files), then each scenario with wrk at 1 and 8 connections after a warm-up. It also
-measures the task worker draining queued SMS, page weights and memory. Results go to
-bench/results/<date>-<machine>.json and a Markdown table appended to bench/README.md.
-Everything it starts, it stops; all traffic stays on 127.0.0.1.
+measures the task worker draining queued SMS, page weights and memory; then, on a
+dedicated database per kind, the SMS gateway path (bench/sms_path.py: committed filings
+→ `manage.py worker` × 1 and 2 → a fake HTTP aggregator; messages/s and commit→gateway
+delay). Results go to bench/results/<date>-<machine>.json and a Markdown table appended
+to bench/README.md. Everything it starts, it stops; all traffic stays on 127.0.0.1.
 """
 
 import argparse
@@ -26,11 +28,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sms_path import bench_sms_path
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = sys.executable
 PG_ADMIN = ["runuser", "-u", "postgres", "--", "psql", "-qtA", "-v", "ON_ERROR_STOP=1"]
 PG_URL = "postgres://mizan:mizan@127.0.0.1:5432/mizan_bench"
+SMS_PATH_DB = "mizan_bench_sms"
 
 # (name, request list, method, what it measures)
 SCENARIOS = [
@@ -107,12 +112,12 @@ def base_env(database_url: str, work: Path, port: int) -> dict:
     }
 
 
-def prepare_database(kind: str, work: Path) -> str:
+def prepare_database(kind: str, work: Path, name: str = "mizan_bench") -> str:
     if kind == "postgresql":
-        subprocess.run([*PG_ADMIN, "-c", "drop database if exists mizan_bench"], check=True)
-        subprocess.run([*PG_ADMIN, "-c", "create database mizan_bench owner mizan"], check=True)
-        return PG_URL
-    return f"sqlite:///{work / 'bench.sqlite3'}"
+        subprocess.run([*PG_ADMIN, "-c", f"drop database if exists {name}"], check=True)
+        subprocess.run([*PG_ADMIN, "-c", f"create database {name} owner mizan"], check=True)
+        return PG_URL.replace("/mizan_bench", f"/{name}")
+    return f"sqlite:///{work / (name + '.sqlite3')}"
 
 
 def process_cpu_seconds(pids: list[int]) -> float:
@@ -476,12 +481,69 @@ def bench_database(kind: str, args, work: Path) -> dict:
     }
 
 
-def markdown(run: dict) -> str:
+def sms_path_database(kind: str, args, work: Path) -> dict:
+    """The SMS gateway path on its own fresh database (migrated, reference data only)."""
+    log(f"== {kind}: SMS gateway path")
+    database_url = prepare_database(kind, work, SMS_PATH_DB)
+    env = base_env(database_url, work, free_port())
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "load_reference")
+    return bench_sms_path(
+        env,
+        kind,
+        messages=args.sms_messages,
+        rate=args.sms_rate,
+        seconds=args.sms_seconds,
+        profile=args.sms_profile,
+    )
+
+
+def sms_path_markdown(results: list[dict]) -> list[str]:
     lines = [
-        f"\n## {run['date']} — {run['machine']}\n",
-        f"`{run['command']}`: {run['cases']} cases, {run['seconds']} s per measure after a "
-        f"{run['warmup']} s warm-up, gunicorn {run['workers']} sync workers.\n",
+        "\n### SMS gateway path (committed filings → `manage.py worker` → HTTP aggregator)\n",
+        "| database | workers | messages | msgs/s | steady msgs/s | all accepted | worker "
+        "peak MB | worker CPU ms/msg | PostgreSQL CPU ms/msg | machine busy |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    for result in results:
+        for r in result["throughput"]:
+            lines.append(
+                f"| {result['database']} | {r['workers']} | {r['messages']} | "
+                f"{r['messages_per_second']} | {r['steady_messages_per_second']} | "
+                f"{'yes' if r['complete'] else 'NO'} | {r['worker_peak_rss_mb']} | "
+                f"{r['worker_cpu_ms_per_message']} | {r['postgres_cpu_ms_per_message'] or '—'}"
+                f" | {round(100 * r['machine_cpu_busy'])} % |"
+            )
+    lines += [
+        "",
+        "| database | workers | offered/s | achieved/s | messages | arrived | p50 ms | p95 ms "
+        "| p99 ms | max ms | worker peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        for r in result["latency"]:
+            lines.append(
+                f"| {result['database']} | {r['workers']} | {r['offered_per_second']} | "
+                f"{r['achieved_per_second']} | {r['messages']} | {r['arrived']} | "
+                f"{r.get('p50_ms')} | {r.get('p95_ms')} | {r.get('p99_ms')} | "
+                f"{r.get('max_ms')} | {r['worker_peak_rss_mb']} |"
+            )
+    statuses = "; ".join(
+        f"{result['database']} {result['statuses']}" for result in results if result["statuses"]
+    )
+    lines.append(f"\nOutbox afterwards (status: count): {statuses}.\n")
+    return lines
+
+
+def markdown(run: dict) -> str:
+    lines = [f"\n## {run['date']} — {run['machine']}\n"]
+    if run["databases"]:
+        lines.append(
+            f"`{run['command']}`: {run['cases']} cases, {run['seconds']} s per measure after a "
+            f"{run['warmup']} s warm-up, gunicorn {run['workers']} sync workers.\n"
+        )
+    else:
+        lines.append(f"`{run['command']}`.\n")
     for result in run["databases"]:
         floor = {
             r["connections"]: r["rps"] for r in result["scenarios"] if r["scenario"] == "floor"
@@ -521,6 +583,14 @@ def markdown(run: dict) -> str:
                 f"{drain['worker_peak_rss_mb']} MB, queued→sent p50 {drain['queue_to_sent_p50_s']}"
                 f" s, p99 {drain['queue_to_sent_p99_s']} s.\n",
             ]
+    if run.get("sms_path"):
+        sms = run["sms_path"][0]
+        lines.append(
+            f"\nSMS gateway path: {sms['throughput'][0]['messages']} filings queued then "
+            f"drained; latency at {sms['latency'][0]['offered_per_second']:g}/s offered for "
+            f"{run['sms_seconds']} s."
+        )
+        lines += sms_path_markdown(run["sms_path"])
     return "\n".join(lines)
 
 
@@ -540,8 +610,25 @@ def main() -> None:
     )
     parser.add_argument("--scenarios", help="comma-separated subset (the floor always runs)")
     parser.add_argument("--notifications", type=int, help="SMS to drain (0: skip)")
+    parser.add_argument(
+        "--only", choices=["sms-path"], help="run only this part (no gunicorn, no wrk)"
+    )
+    parser.add_argument(
+        "--no-sms-path", dest="sms_path", action="store_false", help="skip the SMS gateway path"
+    )
+    parser.add_argument("--sms-messages", type=int, help="SMS path: backlog drained (5000)")
+    parser.add_argument("--sms-seconds", type=float, help="SMS path: latency run length (20)")
+    parser.add_argument("--sms-rate", type=float, default=100, help="SMS path: offered/s")
+    parser.add_argument(
+        "--sms-profile", action="store_true", help="SMS path: cProfile the workers (slower)"
+    )
+    parser.add_argument(
+        "--no-record", dest="record", action="store_false", help="print, write no results"
+    )
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
+    args.sms_messages = args.sms_messages or (1000 if args.quick else 5000)
+    args.sms_seconds = args.sms_seconds or (5 if args.quick else 20)
+    if args.only is None and shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it)")
     args.cases = args.cases or (2000 if args.quick else 200_000)
     args.seconds, args.warmup = (3, 1) if args.quick else (20, 5)
@@ -554,21 +641,35 @@ def main() -> None:
     kinds = args.databases.split(",")
     with tempfile.TemporaryDirectory(prefix="mizan-bench-") as folder:
         work = Path(folder)
-        databases = [bench_database(kind, args, work) for kind in kinds]
+        databases = [] if args.only else [bench_database(kind, args, work) for kind in kinds]
+        sms_path = (
+            [sms_path_database(kind, args, work) for kind in kinds]
+            if args.sms_path or args.only == "sms-path"
+            else []
+        )
+    command = "make bench-quick" if args.quick else "make bench"
+    if args.only:
+        command = f"bench/run.py --only {args.only}" + (" --quick" if args.quick else "")
     run = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.node()} ({os.cpu_count()} cores, {platform.machine()})",
-        "command": "make bench-quick" if args.quick else "make bench",
+        "command": command,
         "cases": args.cases,
         "seconds": args.seconds,
         "warmup": args.warmup,
         "workers": args.workers,
         "databases": databases,
+        "sms_path": sms_path,
+        "sms_seconds": args.sms_seconds,
     }
+    if not args.record:
+        print(markdown(run))
+        return
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
-    out = results / f"{stamp}-{platform.node()}{'-quick' if args.quick else ''}.json"
+    suffix = ("-quick" if args.quick else "") + (f"-{args.only}" if args.only else "")
+    out = results / f"{stamp}-{platform.node()}{suffix}.json"
     out.write_text(json.dumps(run, indent=1, ensure_ascii=False))
     with open(BENCH / "README.md", "a", encoding="utf-8") as readme:
         readme.write(markdown(run))

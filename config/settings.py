@@ -112,6 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+    # Tests use a file too, not the in-memory default: the live server, the worker and the
+    # gateways' receipt threads then share it as in production (WAL, busy timeout),
+    # instead of an in-memory database that locks whole tables.
+    DATABASES["default"]["TEST"] = {"NAME": str(_SQLITE_PATH.with_name("test-mizan.sqlite3"))}
     _SQLITE_PATH.parent.mkdir(exist_ok=True)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("MIZAN_DB_CONN_MAX_AGE", default=60)

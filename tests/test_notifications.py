@@ -310,3 +310,168 @@ def test_the_citizens_request_never_touches_the_provider(reference_data, setting
     filing = file_complaint(phone="+212612340008")
     assert sms_of(filing.case).status == Status.QUEUED
     assert fake.request_log == []
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_operator_reached_over_smpp_delivers_a_long_arabic_message_part_by_part(
+    reference_data, run_worker, settings
+):
+    from mizan.notifications.models import InboundSms, ProviderMessage
+    from mizan.notifications.routing import gateway_close_all
+    from mizan.testing.smsc import TestSmsc
+
+    # Receipts a little later: the in-memory test database locks whole tables, unlike the
+    # WAL file or PostgreSQL that production runs on.
+    with TestSmsc(auto_receipts=True, receipt_copies=2, receipt_delay=0.2) as smsc:
+        settings.MIZAN_SMS_GATEWAYS = [
+            {
+                "name": "operator",
+                "kind": "smpp",
+                "host": "127.0.0.1",
+                "port": smsc.port,
+                "system_id": smsc.system_id,
+                "password": smsc.password,
+                "source_addr": "MIZAN",
+            }
+        ]
+        try:
+            filing = file_complaint(phone="+212612340010", language="ar")
+            run_worker()
+            sms = wait_until(lambda: (n := sms_of(filing.case)).status == Status.DELIVERED and n)
+            assert sms.segments >= 2 and sms.provider == "operator"
+            parts = ProviderMessage.objects.filter(notification=sms)
+            assert parts.count() == sms.segments
+            assert {part.status for part in parts} == {Status.DELIVERED}
+            [received] = smsc.messages()
+            assert received.text == sms.body and received.destination_addr == "212612340010"
+
+            # The citizen texts the reference from the filing phone: the status comes back.
+            smsc.send_mo("+212612340010", f"statut {filing.case.reference.lower()}")
+            inbound = wait_until(lambda: InboundSms.objects.first())
+            assert inbound.outcome == InboundSms.Outcome.ANSWERED
+            run_worker()
+            wait_until(lambda: len(smsc.messages()) == 2)
+            assert filing.case.reference in smsc.messages()[1].text
+        finally:
+            gateway_close_all()
+
+
+def test_a_status_request_from_another_phone_gets_no_answer(reference_data, settings):
+    from mizan.notifications.models import InboundSms
+    from mizan.notifications.services import inbound_sms_receive
+
+    filing = file_complaint(phone="+212612340011")
+    other = inbound_sms_receive(provider="agg", sender="212699999999", text=filing.case.reference)
+    assert other.outcome == InboundSms.Outcome.NOT_FOUND and other.reply is None
+    mine = inbound_sms_receive(
+        provider="agg", sender="212612340011", text=f"  {filing.case.reference} "
+    )
+    assert mine.outcome == InboundSms.Outcome.ANSWERED and mine.case_id == filing.case.pk
+    assert filing.case.reference in mine.reply.body
+    assert inbound_sms_receive(provider="agg", sender="212612340011", text="hello").outcome == (
+        InboundSms.Outcome.NO_REFERENCE
+    )
+    settings.MIZAN_INBOUND_MAX_REPLIES_PER_HOUR = 1
+    again = inbound_sms_receive(provider="agg", sender="+212612340011", text=filing.case.reference)
+    assert again.outcome == InboundSms.Outcome.RATE_LIMITED and again.reply is None
+
+
+def test_kannel_receipts_and_texts_need_the_token(
+    reference_data, run_worker, settings, live_server
+):
+    with FakeSmsServer(username="mizan", password="pw") as kannel:
+        token = "kannel-shared-token"
+        settings.MIZAN_SMS_GATEWAYS = [
+            {
+                "name": "kannel",
+                "kind": "kannel",
+                "url": kannel.kannel_url,
+                "username": "mizan",
+                "password": "pw",
+                "webhook_token": token,
+                "dlr_url": f"{live_server.url}/sms/kannel/kannel/dlr/?token={token}"
+                "&ref={client_reference}&type=%d&answer=%A",
+            }
+        ]
+        filing = file_complaint(phone="+212612340012")
+        run_worker()
+        wait_until(lambda: sms_of(filing.case).status == Status.DELIVERED)
+        forged = requests.get(
+            f"{live_server.url}/sms/kannel/kannel/dlr/",
+            params={"token": "wrong", "ref": sms_of(filing.case).client_reference, "type": 2},
+            timeout=5,
+        )
+        assert forged.status_code == 403
+        assert sms_of(filing.case).status == Status.DELIVERED
+        text = requests.get(
+            f"{live_server.url}/sms/kannel/kannel/mo/",
+            params={"token": token, "from": "+212612340012", "text": filing.case.reference},
+            timeout=5,
+        )
+        assert text.json() == {"outcome": "answered"}
+
+
+def test_an_administrator_rewords_a_message_within_its_placeholders_and_length(
+    reference_data, admin_client, run_worker, settings
+):
+    settings.MIZAN_SMS_GATEWAYS = [{"name": "console", "kind": "console"}]
+    url = "/admin/notifications/messagetemplate/add/"
+    missing = admin_client.post(
+        url, {"key": "complaint.closed", "language": "fr", "body": "Mizan : dossier clos."}
+    )
+    assert missing.status_code == 200 and "%(reference)s" in missing.content.decode()
+    long = admin_client.post(
+        url,
+        {"key": "complaint.closed", "language": "fr", "body": "Mizan %(reference)s " + "x" * 600},
+    )
+    assert "Too long" in long.content.decode() or "trop long" in long.content.decode().lower()
+    saved = admin_client.post(
+        url,
+        {
+            "key": "complaint.closed",
+            "language": "fr",
+            "body": "Mizan : la plainte %(reference)s est close.",
+        },
+    )
+    assert saved.status_code == 302
+    from mizan.notifications.models import MessageTemplate
+    from mizan.notifications.services import message_render
+
+    template = MessageTemplate.objects.get()
+    assert template.version == 1 and template.updated_by is not None
+    rendered = message_render(
+        template_key="complaint.closed", language="fr", context={"reference": "PLT-1"}
+    )
+    assert rendered == ("Mizan : la plainte PLT-1 est close.", 1) or (
+        rendered.body == "Mizan : la plainte PLT-1 est close." and rendered.version == 1
+    )
+    change = admin_client.get(f"/admin/notifications/messagetemplate/{template.pk}/change/")
+    assert change.status_code == 200 and "PLT-2026-000001-N" in change.content.decode()
+
+
+def test_notifications_status_counts_per_status_and_provider(reference_data, run_worker, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MIZAN_SMS_GATEWAYS = [{"name": "console", "kind": "console"}]
+    file_complaint(phone="+212612340013")
+    file_complaint(phone="+212612340014")
+    out = StringIO()
+    call_command("notifications_status", "--json", stdout=out)
+    before = json.loads(out.getvalue())
+    assert before["by_status"] == {"queued": 2} and before["oldest_in_flight_seconds"] >= 0
+    run_worker()
+    out = StringIO()
+    call_command("notifications_status", "--json", stdout=out)
+    after = json.loads(out.getvalue())
+    assert after["by_status"] == {"delivered": 2}
+    assert after["by_provider"] == {"console": {"delivered": 2}}
+    assert after["oldest_in_flight_seconds"] == 0

@@ -582,3 +582,94 @@ class FakeSmsServer:
         if mode == "accept_then_hang" and not self._hang():
             return None
         return _text(202, self.kannel_answer)
+
+
+# Command line: the fake as its own process (benchmarks) ---------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake on 127.0.0.1 until SIGTERM/SIGINT (or --max-seconds), in its own process.
+
+        python -m mizan.testing.fake_sms_http --port 0 --token T --control-port 0
+
+    Prints one JSON line with the ports once it listens. The control port answers
+    `GET /stats` (counts) and `GET /messages?since=I` (accepted messages from index I on,
+    as [client_reference, received_at epoch seconds]); on exit the final stats go to
+    stdout (and to --out, with every message).
+    """
+    import argparse
+    import signal
+    from http.server import HTTPServer
+
+    parser = argparse.ArgumentParser(prog="python -m mizan.testing.fake_sms_http")
+    parser.add_argument("--port", type=int, default=0, help="aggregator port (0: any free)")
+    parser.add_argument("--token", default="test-token", help="bearer token expected")
+    parser.add_argument("--control-port", type=int, default=0, help="stats port (0: any free)")
+    parser.add_argument("--receipt-url", help="where receipts go (none: no receipts)")
+    parser.add_argument("--receipt-secret", help="signs the receipts")
+    parser.add_argument("--max-seconds", type=float, default=3600, help="stop after this long")
+    parser.add_argument("--out", help="write the final stats and messages here (JSON)")
+    args = parser.parse_args(argv)
+
+    fake = FakeSmsServer(
+        token=args.token, receipt_url=args.receipt_url, receipt_secret=args.receipt_secret
+    )
+    fake._port = args.port
+    fake.start()
+
+    def stats() -> dict:
+        log = fake.request_log
+        statuses: dict[str, int] = {}
+        for entry in log:
+            statuses[str(entry["status"])] = statuses.get(str(entry["status"]), 0) + 1
+        with fake._lock:
+            accepted = len(fake._messages)
+        return {"accepted": accepted, "requests": len(log), "statuses": statuses}
+
+    def messages(since: int = 0) -> list:
+        with fake._lock:
+            chosen = fake._messages[since:]
+        return [[m["client_reference"], m["received_at"].timestamp()] for m in chosen]
+
+    class Control(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+        def do_GET(self):
+            split = urlsplit(self.path)
+            if split.path == "/stats":
+                data = stats()
+            elif split.path == "/messages":
+                since = int(parse_qs(split.query).get("since", ["0"])[0])
+                data = {"since": since, "messages": messages(since)}
+            else:
+                self.send_error(404)
+                return
+            body = json.dumps(data).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    control = HTTPServer(("127.0.0.1", args.control_port), Control)
+    threading.Thread(
+        target=control.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    ).start()
+    print(json.dumps({"port": fake.port, "control_port": control.server_address[1]}), flush=True)
+
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done.wait(args.max_seconds)
+    control.shutdown()
+    final = stats()
+    fake.stop()
+    print(json.dumps(final), flush=True)
+    if args.out:
+        with open(args.out, "w") as out:
+            json.dump({**final, "messages": messages()}, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,515 @@
+#!/usr/bin/env python3
+"""The SMS gateway path: committed case steps → task worker(s) → an HTTP aggregator.
+
+Measured for `make bench` (imported by bench/run.py, which prepares the database):
+
+- **throughput**: N complaints are filed through `case_submit` (each filing is one
+  committed transaction that writes its case, event, audit entry, Notification and
+  delivery task); then K workers (`manage.py worker`) start, and the time from their
+  start until the fake aggregator has accepted all N gives messages/s, K = 1 and 2;
+- **latency**: with K workers already running, a producer files complaints at a fixed
+  offered rate (one transaction each); the delay of each message is the time the fake
+  received it minus the Notification's `created_at` (taken inside the filing's
+  transaction, a few ms before its commit; same machine, same clock).
+
+The fake aggregator (`python -m mizan.testing.fake_sms_http`) runs as its own process
+on 127.0.0.1, no receipts; Mizan reaches it through `MIZAN_SMS_GATEWAYS` (kind
+http-json), as in production. Every process started here is bounded in time, dies with
+its parent (PR_SET_PDEATHSIG), and is stopped by its pid.
+
+Run as a script, this file is the Django side (`produce`, `statuses`, `explain`), called
+with the project's settings in the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import math
+import os
+import pstats
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TOKEN = "bench-aggregator-token"
+CASABLANCA = "06.141.01.0"  # a commune routed with high confidence (tests/factories.py)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- processes ------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """In the child: receive SIGTERM when the bench process goes away."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(command: list[str], env: dict, log_path: Path, *, pipe: bool = False):
+    """Start a child on ROOT; its stderr (and stdout unless piped) go to `log_path`."""
+    with open(log_path, "ab") as output:
+        return subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE if pipe else output,
+            stderr=output,
+            preexec_fn=_die_with_parent,
+        )
+
+
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(match.group(1)) / 1024 if match else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process (server and backends) so far, dead ones excluded."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / ticks, sum(fields[:8]) / ticks
+
+
+class Aggregator:
+    """The fake aggregator in its own process; its control port tells what it accepted."""
+
+    def __init__(self, env: dict, work: Path, max_seconds: float):
+        self.process = spawn(
+            [
+                PYTHON,
+                "-m",
+                "mizan.testing.fake_sms_http",
+                "--token",
+                TOKEN,
+                "--max-seconds",
+                str(int(max_seconds)),
+            ],
+            env,
+            work / "aggregator.log",
+            pipe=True,
+        )
+        ports = json.loads(self.process.stdout.readline())
+        self.port, self.control = ports["port"], ports["control_port"]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1/messages"
+
+    def _get(self, path: str) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.control}{path}", timeout=10) as r:
+            return json.loads(r.read())
+
+    def stats(self) -> dict:
+        return self._get("/stats")
+
+    def messages(self, since: int) -> list[tuple[str, float]]:
+        return [tuple(m) for m in self._get(f"/messages?since={since}")["messages"]]
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+# --- the Django side (run as a script) ------------------------------------------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def produce(count: int, rate: float | None, out: Path, first: int) -> None:
+    """File `count` complaints, one transaction each, at `rate` per second (None: at once).
+
+    Writes the achieved rate and each Notification's (client_reference, created_at).
+    """
+    _django()
+    from datetime import date
+
+    from mizan.cases.services import case_submit
+    from mizan.notifications.models import Notification
+    from mizan.reference.models import Commune
+
+    commune = Commune.objects.get(code=CASABLANCA)
+    details = {
+        "complainant_kind": "person",
+        "id_kind": "cin",
+        "id_number": "AB123456",
+        "nationality": "MA",
+        "country_of_residence": "MA",
+        "accused_unknown": True,
+        "accused": [],
+        "category": "theft",
+        "facts": "My phone was stolen at the bus station on Saturday evening.",
+        "facts_date": date(2026, 11, 1).isoformat(),
+        "province": commune.province_id,
+        "commune": commune.code,
+    }
+    case_ids, lateness = [], []
+    started = time.monotonic()
+    for i in range(count):
+        if rate:
+            due = started + i / rate
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            lateness.append(max(0.0, -wait))
+        filing = case_submit(
+            procedure="complaint",
+            filer_name="Bench Filer",
+            filer_phone=f"+21261{(first + i) % 10_000_000:07d}",
+            language="ar" if i % 2 else "fr",
+            commune=commune,
+            details=details,
+        )
+        case_ids.append(filing.case.pk)
+    seconds = time.monotonic() - started
+    rows = Notification.objects.filter(case_id__in=case_ids).values_list(
+        "client_reference", "created_at"
+    )
+    lateness.sort()
+    out.write_text(
+        json.dumps(
+            {
+                "filed": count,
+                "seconds": seconds,
+                "rate": count / seconds if seconds else None,
+                "late_p99_s": lateness[int(len(lateness) * 0.99)] if lateness else 0.0,
+                "notifications": [[ref, at.timestamp()] for ref, at in rows],
+            }
+        )
+    )
+
+
+def statuses() -> None:
+    _django()
+    from django.db.models import Count
+
+    from mizan.notifications.models import Notification
+
+    counts = Notification.objects.values_list("status").annotate(n=Count("id"))
+    print("STATUSES " + json.dumps(dict(counts)))
+
+
+def explain() -> None:
+    """The plans of the worker's claim query and of the delivery's queries (PostgreSQL)."""
+    _django()
+    from django.db import connection, transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from mizan.notifications.models import DeliveryReceipt, Notification
+
+    queries = [
+        DBTaskResult.objects.ready()
+        .filter(backend_name="default")
+        .select_for_update(skip_locked=True)[:1],
+        Notification.objects.filter(id=1),
+        DeliveryReceipt.objects.filter(
+            provider="agg", message_id__in=["x"], outcome=DeliveryReceipt.Outcome.UNMATCHED
+        ).order_by("received_at", "id"),
+    ]
+    with transaction.atomic():
+        for query in queries:
+            sql, params = query.query.sql_with_params()
+            with connection.cursor() as cursor:
+                prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN "
+                cursor.execute(prefix + sql, params)
+                print(sql[:160])
+                for row in cursor.fetchall():
+                    print("   ", " | ".join(str(v) for v in row))
+
+
+# --- the measurement (called by bench/run.py) -----------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest rank."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+class SmsPath:
+    """One database's run: the environment, the aggregator, the workers."""
+
+    def __init__(self, env: dict, work: Path, profile: bool):
+        self.work = work
+        self.profile = profile
+        self.filed = 0
+        self.aggregator = Aggregator(env, work, max_seconds=3600)
+        gateways = [
+            {"name": "agg", "kind": "http-json", "url": self.aggregator.url, "token": TOKEN}
+        ]
+        self.env = {**env, "MIZAN_SMS_GATEWAYS": json.dumps(gateways)}
+
+    def run_script(self, *args: str, timeout: float) -> str:
+        result = subprocess.run(
+            [PYTHON, str(Path(__file__).resolve()), *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=_die_with_parent,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"sms_path {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result.stdout
+
+    def produce(self, count: int, rate: float | None = None) -> dict:
+        out = self.work / f"produced-{self.filed}.json"
+        budget = 120 + (count / rate if rate else count / 20)
+        self.run_script(
+            "produce", str(count), str(rate or 0), str(out), str(self.filed), timeout=budget
+        )
+        self.filed += count
+        return json.loads(out.read_text())
+
+    def start_workers(self, count: int, label: str) -> list[subprocess.Popen]:
+        workers = []
+        for i in range(count):
+            command = [PYTHON]
+            if self.profile:
+                command += ["-m", "cProfile", "-o", str(self.work / f"{label}-{i}.prof")]
+            command += [
+                str(ROOT / "manage.py"),
+                "worker",
+                "--interval",
+                "0.05",
+                "--sweep-interval",
+                "0",
+                "--no-startup-delay",
+                "--no-reload",
+            ]
+            workers.append(spawn(command, self.env, self.work / f"{label}-{i}.log"))
+        return workers
+
+    def wait_started(self, workers: list[subprocess.Popen], label: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            logs = [(self.work / f"{label}-{i}.log").read_text() for i in range(len(workers))]
+            if all("Starting worker" in text for text in logs):
+                return
+            if any(worker.poll() is not None for worker in workers):
+                break
+            time.sleep(0.1)
+        raise SystemExit(f"workers {label} did not start: see {self.work}")
+
+    def wait_accepted(self, target: int, workers, timeout: float) -> tuple[bool, float]:
+        """Poll the aggregator until it holds `target` messages; the workers' peak RSS."""
+        peak = 0.0
+        deadline = time.monotonic() + timeout
+        while True:
+            peak = max(peak, *(rss_mb(w.pid) for w in workers))
+            if self.aggregator.stats()["accepted"] >= target:
+                return True, peak
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                return False, peak
+            time.sleep(0.1)
+
+    def stop_workers(self, workers, label: str) -> None:
+        for worker in workers:
+            stop(worker)
+        if self.profile:
+            for i in range(len(workers)):
+                path = self.work / f"{label}-{i}.prof"
+                if path.exists():
+                    text = self.work / f"{label}-{i}.prof.txt"
+                    with open(text, "w") as out:
+                        stats = pstats.Stats(str(path), stream=out)
+                        stats.sort_stats("cumulative").print_stats(45)
+                        stats.sort_stats("tottime").print_stats(30)
+                    log(f"profile of {label} worker {i}: {text}")
+
+    def throughput(self, messages: int, workers: int) -> dict:
+        label = f"throughput-k{workers}"
+        produced = self.produce(messages)
+        log(
+            f"filed {messages} complaints in {produced['seconds']:.1f} s "
+            f"({produced['rate']:.0f}/s, one transaction each); starting {workers} worker(s)"
+        )
+        before = self.aggregator.stats()
+        base = before["accepted"]
+        pg_before, busy_before = postgres_cpu_seconds(), machine_busy()
+        started = time.time()
+        procs = self.start_workers(workers, label)
+        complete, peak = self.wait_accepted(base + messages, procs, timeout=60 + messages / 20)
+        worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
+        pg_cpu = postgres_cpu_seconds() - pg_before
+        busy_after = machine_busy()
+        self.stop_workers(procs, label)
+        received = sorted(at for _ref, at in self.aggregator.messages(base))
+        after = self.aggregator.stats()
+        wanted = {ref for ref, _at in produced["notifications"]}
+        arrived = {ref for ref, _at in self.aggregator.messages(base)} & wanted
+        seconds = (received[-1] - started) if received else None
+        steady = (received[-1] - received[0]) if len(received) > 1 else None
+        machine = busy_after[0] - busy_before[0], busy_after[1] - busy_before[1]
+        result = {
+            "workers": workers,
+            "messages": messages,
+            "filing_rate": round(produced["rate"], 1),
+            "accepted": len(arrived),
+            "complete": complete and len(arrived) == messages,
+            "seconds": round(seconds, 2) if seconds else None,
+            "messages_per_second": round(len(arrived) / seconds, 1) if seconds else None,
+            "steady_messages_per_second": round((len(received) - 1) / steady, 1)
+            if steady
+            else None,
+            "worker_peak_rss_mb": round(peak, 1),
+            "worker_cpu_ms_per_message": round(1000 * worker_cpu / messages, 2),
+            "postgres_cpu_ms_per_message": round(1000 * pg_cpu / messages, 2) if pg_cpu else None,
+            "machine_cpu_busy": round(machine[0] / machine[1], 2) if machine[1] else None,
+            "aggregator_requests": after["requests"] - before["requests"],
+        }
+        log(f"sms path throughput K={workers}: {result}")
+        return result
+
+    def latency(self, rate: float, seconds: float, workers: int) -> dict:
+        label = f"latency-k{workers}"
+        base = self.aggregator.stats()["accepted"]
+        procs = self.start_workers(workers, label)
+        try:
+            self.wait_started(procs, label)
+            time.sleep(0.5)  # past the first poll
+            count = int(rate * seconds)
+            produced = self.produce(count, rate)
+            complete, peak = self.wait_accepted(base + count, procs, timeout=60)
+        finally:
+            self.stop_workers(procs, label)
+        created = dict(produced["notifications"])
+        received = dict(self.aggregator.messages(base))
+        delays = [received[ref] - at for ref, at in created.items() if ref in received]
+        result = {
+            "workers": workers,
+            "offered_per_second": rate,
+            "achieved_per_second": round(produced["rate"], 1),
+            "producer_late_p99_ms": round(1000 * produced["late_p99_s"], 1),
+            "messages": count,
+            "arrived": len(delays),
+            "complete": complete and len(delays) == count,
+            "worker_peak_rss_mb": round(peak, 1),
+        }
+        if delays:
+            result.update(
+                {
+                    f"{name}_ms": round(1000 * percentile(delays, q), 1)
+                    for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
+                }
+            )
+            result["max_ms"] = round(1000 * max(delays), 1)
+        log(f"sms path latency K={workers}: {result}")
+        return result
+
+    def statuses(self) -> dict:
+        output = self.run_script("statuses", timeout=120)
+        return json.loads(output.split("STATUSES ", 1)[1])
+
+
+def bench_sms_path(
+    env: dict,
+    kind: str,
+    *,
+    messages: int,
+    rate: float,
+    seconds: float,
+    worker_counts=(1, 2),
+    profile: bool = False,
+) -> dict:
+    """Both measures on the database `env` points at (migrated, reference data loaded)."""
+    with tempfile.TemporaryDirectory(prefix="mizan-sms-path-") as folder:
+        work = Path(folder)
+        path = SmsPath(env, work, profile)
+        try:
+            throughput = [path.throughput(messages, k) for k in worker_counts]
+            latency = [path.latency(rate, seconds, k) for k in worker_counts]
+            if profile and kind == "postgresql":
+                log("claim query plan:\n" + path.run_script("explain", timeout=120))
+            if profile:
+                keep = ROOT / "var" / "bench-sms-profiles" / kind
+                keep.mkdir(parents=True, exist_ok=True)
+                for text in work.glob("*.prof.txt"):
+                    (keep / text.name).write_text(text.read_text())
+                log(f"profiles kept in {keep}")
+            statuses = path.statuses()
+        finally:
+            path.aggregator.stop()
+    return {
+        "database": kind,
+        "gateway": "http-json, fake aggregator on 127.0.0.1 (own process, no receipts)",
+        "throughput": throughput,
+        "latency": latency,
+        "statuses": statuses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Django side of the SMS path benchmark")
+    commands = parser.add_subparsers(dest="command", required=True)
+    producing = commands.add_parser("produce")
+    producing.add_argument("count", type=int)
+    producing.add_argument("rate", type=float)
+    producing.add_argument("out", type=Path)
+    producing.add_argument("first", type=int)
+    commands.add_parser("statuses")
+    commands.add_parser("explain")
+    args = parser.parse_args()
+    if args.command == "produce":
+        produce(args.count, args.rate or None, args.out, args.first)
+    elif args.command == "statuses":
+        statuses()
+    else:
+        explain()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 """End-to-end checks in a real browser against a real server process.
 
 The server is gunicorn with production settings (DEBUG off, collected and compressed
-static files) on a SQLite file of its own, with a `db_worker` process delivering
+static files) on a SQLite file of its own, with a `manage.py worker` process delivering
 the SMS; Playwright drives Debian's Chromium (never a downloaded browser). The tests
 read the console gateway's messages from the same database to get one-time codes.
 """
@@ -115,7 +115,7 @@ def server(tmp_path_factory):
             stderr=subprocess.STDOUT,
         ),
         subprocess.Popen(
-            [*manage, "db_worker", "--queue-name", "*", "--interval", "0.2", "--no-reload"],
+            [*manage, "worker", "--interval", "0.2", "--no-reload"],
             env=env,
             cwd=ROOT,
             stdout=logs,

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from mizan.core.admin import ReadOnlyAdmin
 from mizan.core.errors import DomainError
@@ -86,8 +87,10 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             '<p dir="auto">{}</p><p>{} · {} · {}</p>',
             text,
             shape.encoding.upper(),
-            _("%(count)s segment(s)") % {"count": shape.segments},
-            _("%(count)s characters") % {"count": shape.length},
+            ngettext("%(count)s segment", "%(count)s segments", shape.segments)
+            % {"count": shape.segments},
+            ngettext("%(count)s character", "%(count)s characters", shape.length)
+            % {"count": shape.length},
         )
 
     def save_model(self, request, obj, form, change):

@@ -48,6 +48,8 @@ from .models import (
 logger = logging.getLogger("mizan.sms")
 
 Status = Notification.Status
+# A part of an attempt the provider gave up on; the message was sent again.
+PART_RETRIED = "retried"
 IN_FLIGHT = (Status.QUEUED, Status.SENDING, Status.TEMPORARY_FAILURE)
 
 # Which receipt may move a message from which status: anything else (a duplicate, a
@@ -570,7 +572,7 @@ def _receipt_move(notification: Notification, part: ProviderMessage, receipt) ->
     if status == Status.DELIVERED:
         undelivered = (
             ProviderMessage.objects.filter(notification=notification)
-            .exclude(status=Status.DELIVERED)
+            .exclude(status__in=[Status.DELIVERED, PART_RETRIED])
             .exists()
         )
         if undelivered:
@@ -595,6 +597,10 @@ def _receipt_move(notification: Notification, part: ProviderMessage, receipt) ->
 
             notification.status = Status.TEMPORARY_FAILURE
             notification.next_attempt_at = next_attempt
+            # The parts of this attempt no longer decide whether the message arrived.
+            ProviderMessage.objects.filter(notification=notification).update(
+                status=PART_RETRIED, updated_at=now
+            )
             notification.client_reference = client_reference_for(
                 f"{notification.idempotency_key}:retry:{notification.attempts}"
             )
@@ -647,6 +653,10 @@ def notifications_recover(*, batch: int = 1000) -> dict:
     )
     for notification_id in orphaned:
         deliver_notification.enqueue(notification_id=notification_id)
+    # Touched, so that a long backlog is not given one more task at every sweep.
+    Notification.objects.filter(
+        id__in=orphaned, status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE]
+    ).update(updated_at=now)
     counts["resumed"] = len(orphaned)
 
     for receipt in DeliveryReceipt.objects.filter(

@@ -281,7 +281,8 @@ def percentile(values: list[float], fraction: float) -> float:
 class SmsPath:
     """One database's run: the environment, the aggregator, the workers."""
 
-    def __init__(self, env: dict, work: Path, profile: bool):
+    def __init__(self, env: dict, kind: str, work: Path, profile: bool):
+        self.kind = kind
         self.work = work
         self.profile = profile
         self.filed = 0
@@ -379,12 +380,13 @@ class SmsPath:
         )
         before = self.aggregator.stats()
         base = before["accepted"]
-        pg_before, busy_before = postgres_cpu_seconds(), machine_busy()
+        postgres = self.kind == "postgresql"
+        pg_before, busy_before = postgres_cpu_seconds() if postgres else 0, machine_busy()
         started = time.time()
         procs = self.start_workers(workers, label)
         complete, peak = self.wait_accepted(base + messages, procs, timeout=60 + messages / 20)
         worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
-        pg_cpu = postgres_cpu_seconds() - pg_before
+        pg_cpu = postgres_cpu_seconds() - pg_before if postgres else 0
         busy_after = machine_busy()
         self.stop_workers(procs, label)
         received = sorted(at for _ref, at in self.aggregator.messages(base))
@@ -468,7 +470,7 @@ def bench_sms_path(
     """Both measures on the database `env` points at (migrated, reference data loaded)."""
     with tempfile.TemporaryDirectory(prefix="mizan-sms-path-") as folder:
         work = Path(folder)
-        path = SmsPath(env, work, profile)
+        path = SmsPath(env, kind, work, profile)
         try:
             throughput = [path.throughput(messages, k) for k in worker_counts]
             latency = [path.latency(rate, seconds, k) for k in worker_counts]

@@ -36,6 +36,7 @@ messages-update: $(STAMP) ## Extract new strings into the catalogues (then trans
 migrate: install ## Create or update the database and load the reference data
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	$(DEV_ENV) $(BIN)/python manage.py load_reference
+	$(DEV_ENV) $(BIN)/python manage.py load_holidays
 
 run: migrate ## Start Mizan with demo data at http://127.0.0.1:8000 (web + task worker)
 	$(DEV_ENV) $(BIN)/python manage.py load_demo

@@ -5,6 +5,7 @@ platform runs on an embedded SQLite file (WAL mode) so that `make run` needs not
 else; production and CI set `DATABASE_URL` to PostgreSQL.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -35,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env.list("MIZAN_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("MIZAN_SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "mizan.core.admin_config.MizanAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,10 +46,14 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "phonenumber_field",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "mizan.core",
     "mizan.accounts",
     "mizan.reference",
     "mizan.procedures",
+    "mizan.deadlines",
     "mizan.cases",
     "mizan.documents",
     "mizan.notifications",
@@ -68,7 +73,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): staff pages need the second factor too.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mizan.backoffice.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into the lockout page.
@@ -115,7 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too, not the in-memory default: the live server, the worker and the
     # gateways' receipt threads then share it as in production (WAL, busy timeout),
     # instead of an in-memory database that locks whole tables.
-    DATABASES["default"]["TEST"] = {"NAME": str(_SQLITE_PATH.with_name("test-mizan.sqlite3"))}
+    # One file per test process, so that two test runs never share (and wipe) a database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(_SQLITE_PATH.with_name(f"test-mizan-{os.getpid()}.sqlite3"))
+    }
     _SQLITE_PATH.parent.mkdir(exist_ok=True)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("MIZAN_DB_CONN_MAX_AGE", default=60)
@@ -154,6 +165,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "backoffice/locked_out.html"
 AXES_VERBOSE = False
 LOGIN_URL = "backoffice:login"
+# Staff sign in with a password and a time-based code from an authenticator app.
+OTP_TOTP_ISSUER = "Mizan"
+# A staff session idle for this long ends (a shared office computer left open).
+MIZAN_STAFF_IDLE_MINUTES = env.int("MIZAN_STAFF_IDLE_MINUTES", default=30)
 LOGIN_REDIRECT_URL = "backoffice:queue"
 LOGOUT_REDIRECT_URL = "backoffice:login"
 

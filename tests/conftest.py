@@ -40,3 +40,13 @@ def office(reference_data):
         "prosecutor": staff("prosecutor", unit, Role.MAGISTRATE),
         "outsider": staff("outsider", "PROS-TPI_RABAT", Role.AGENT, Role.MAGISTRATE),
     }
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, signed in with both factors as the admin requires."""
+    from django.test import Client
+
+    from .factories import verified_login
+
+    return verified_login(Client(), admin_user)

@@ -69,3 +69,28 @@ def register_and_assign(case, *, clerk, prosecutor):
     case_transition(
         case_id=case.pk, step_name="assign", actor=clerk, inputs={"assignee": prosecutor.pk}
     )
+
+
+def verified_login(client, user):
+    """Sign a staff member in as after both factors (password and authenticator)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def totp_now(user) -> str:
+    """The code the staff member's authenticator app shows now."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).latest("id")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

@@ -6,14 +6,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from .factories import file_complaint
+from .factories import file_complaint, verified_login
 
 
 @pytest.fixture
 def administrator(reference_data):
     user = get_user_model().objects.create_superuser("root", "root@example.ma", "x" * 16)
     client = Client()
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

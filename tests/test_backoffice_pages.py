@@ -3,12 +3,12 @@ from django.test import Client
 
 from mizan.cases.services import case_transition
 
-from .factories import file_complaint, register_and_assign
+from .factories import file_complaint, register_and_assign, verified_login
 
 
 def logged_in(username: str) -> Client:
     client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    verified_login(client, get_user_model().objects.get(username=username))
     return client
 
 

@@ -2,6 +2,7 @@
 file → confirm the phone by SMS code → reference → agent steps → SMS delivered by the
 worker → the citizen tracks each step and answers a request for information."""
 
+import base64
 import re
 
 import pytest
@@ -40,11 +41,33 @@ def casablanca_office(transactional_db, reference_data):
 
 
 def agent_browser(live_server, username: str, language: str) -> Browser:
+    """Log in with both factors; the first time, enrol the authenticator app from the
+    key shown on the page (as a person would type it into the app)."""
     agent = Browser(live_server.url)
     agent.get(f"/{language}/backoffice/login/")
     agent.post(f"/{language}/backoffice/login/", {"username": username, "password": PASSWORD})
+    assert agent.path == f"/{language}/backoffice/login/set-up/", agent.text[:500]
+    assert "<svg" in agent.text  # the QR code, drawn inline
+    secret = re.search(r'class="secret">([A-Z2-7 ]+)<', agent.text).group(1)
+    # A wrong code first: the page says so and keeps the same key.
+    agent.post(
+        agent.path + "?next=",
+        {"code": "000000", "csrfmiddlewaretoken": agent.hidden("csrfmiddlewaretoken")},
+    )
+    assert agent.page.status_code == 200 and secret in agent.text
+    agent.post(agent.path, {"code": totp_code(secret)})
+    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", agent.text)
+    assert len(codes) == 10, agent.text[:1000]
+    agent.get(f"/{language}/backoffice/")
     assert agent.path == f"/{language}/backoffice/", agent.text[:500]
     return agent
+
+
+def totp_code(secret: str) -> str:
+    from django_otp.oath import totp
+
+    key = base64.b32decode(secret.replace(" ", "") + "=" * (-len(secret.replace(" ", "")) % 8))
+    return f"{totp(key):06d}"
 
 
 def take_step(agent: Browser, language: str, reference: str, step: str, **fields):

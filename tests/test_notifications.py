@@ -17,7 +17,7 @@ from mizan.notifications.models import DeliveryReceipt, MessageTemplate, Notific
 from mizan.notifications.services import notifications_recover
 from mizan.testing.fake_sms_http import FakeSmsServer, receipt_signature
 
-from .factories import file_complaint
+from .factories import file_complaint, verified_login
 
 SECRET = "receipts-secret"
 Status = Notification.Status
@@ -269,7 +269,7 @@ def test_a_bad_number_flags_the_case_and_the_email_still_goes(
     assert [m.to for m in mail.outbox] == [["reach@example.ma"]]
 
     client = Client()
-    client.force_login(office["clerk"])
+    verified_login(client, office["clerk"])
     queue = client.get("/fr/backoffice/?unreached=1").content.decode()
     assert case.reference in queue
     page = client.get(f"/fr/backoffice/cases/{case.reference}/").content.decode()

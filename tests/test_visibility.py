@@ -6,7 +6,7 @@ from django.test import Client
 from mizan.accounts.models import Role
 from mizan.core.models import AuditEntry
 
-from .factories import file_complaint, staff
+from .factories import file_complaint, staff, verified_login
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_a_mistyped_reference_is_explained(two_complaints):
 def test_an_agent_cannot_open_a_case_of_another_unit(two_complaints):
     mine, _ = two_complaints
     client = Client()
-    client.force_login(staff("rabat", "PROS-TPI_RABAT", Role.AGENT))
+    verified_login(client, staff("rabat", "PROS-TPI_RABAT", Role.AGENT))
     response = client.get(f"/fr/backoffice/cases/{mine.case.reference}/")
     assert response.status_code == 404
     denied = AuditEntry.objects.filter(action="case.access_denied").last()
@@ -59,7 +59,7 @@ def test_an_agent_cannot_open_a_case_of_another_unit(two_complaints):
 def test_an_agent_opening_a_case_is_audited(two_complaints):
     mine, _ = two_complaints
     client = Client()
-    client.force_login(staff("casa", "PROS-TPI_CASA_PENAL", Role.AGENT))
+    verified_login(client, staff("casa", "PROS-TPI_CASA_PENAL", Role.AGENT))
     assert client.get(f"/fr/backoffice/cases/{mine.case.reference}/").status_code == 200
     assert AuditEntry.objects.filter(action="case.viewed", object_id=mine.case.reference).exists()
 

@@ -1,6 +1,7 @@
 """Demo staff accounts, for `make run` only (never in production)."""
 
 from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Role, Unit
 from .services import staff_user_create
@@ -34,4 +35,22 @@ def demo_staff_create() -> list[tuple[str, str, str]]:
     admin.set_password(DEMO_PASSWORD)
     admin.save()
     rows.append(("admin", "Administrator (Django admin)", "—"))
+    # Enrolled already: the second factor's current codes are on the development outbox
+    # page, so nobody needs an authenticator app to try Mizan.
+    for user in User.objects.filter(username__in=[row[0] for row in rows]):
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="authenticator (demo)", confirmed=True)
     return rows
+
+
+def demo_second_factor_codes() -> list[tuple[str, str]]:
+    """The code each demo account's authenticator would show now (development page)."""
+    from django_otp.oath import TOTP
+
+    codes = []
+    for device in TOTPDevice.objects.filter(
+        user__username__in=[row[0] for row in DEMO_STAFF] + ["admin"], confirmed=True
+    ).select_related("user").order_by("user__username"):
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        codes.append((device.user.get_username(), f"{totp.token():0{device.digits}d}"))
+    return codes

@@ -1,12 +1,16 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import views
+from . import second_factor, views
 
 app_name = "backoffice"
 urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("login/verify/", second_factor.verify, name="verify"),
+    path("login/set-up/", second_factor.enrol, name="enrol"),
+    path("account/recovery-codes/", second_factor.recovery_codes, name="recovery_codes"),
+    path("audit/", second_factor.audit_log, name="audit_log"),
     path("", views.queue, name="queue"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/step/", views.case_step, name="case_step"),

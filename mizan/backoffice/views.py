@@ -2,22 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mizan.accounts.models import Role, Unit
+from mizan.accounts.two_factor import staff_has_second_factor
 from mizan.cases import selectors
 from mizan.cases.services import case_transition, staff_roles_for_case
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.procedures.registry import PROCEDURES, get_procedure
+
+from .access import staff_required
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -27,12 +31,22 @@ class StaffAuthenticationForm(AuthenticationForm):
 
 
 class StaffLoginView(LoginView):
+    """The password, first; the second factor comes next (verify, or enrol the first time)."""
+
     template_name = "backoffice/login.html"
     authentication_form = StaffAuthenticationForm
-    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        target = (
+            "backoffice:verify"
+            if staff_has_second_factor(self.request.user)
+            else "backoffice:enrol"
+        )
+        next_url = self.get_redirect_url()
+        return f"{reverse(target)}?{urlencode({'next': next_url})}" if next_url else reverse(target)
 
 
-@login_required
+@staff_required
 @require_GET
 def queue(request):
     status = request.GET.get("status", "")
@@ -72,7 +86,7 @@ def _case_or_404(request, reference):
     return case
 
 
-@login_required
+@staff_required
 @require_GET
 def case_detail(request, reference):
     case = _case_or_404(request, reference)
@@ -86,7 +100,7 @@ def case_detail(request, reference):
     return _render_case(request, case)
 
 
-@login_required
+@staff_required
 @require_GET
 def case_messages(request, reference):
     """Every message sent about the case, with its fate and the provider's receipts."""
@@ -150,7 +164,7 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
     )
 
 
-@login_required
+@staff_required
 @require_POST
 def case_step(request, reference):
     case = _case_or_404(request, reference)
@@ -186,7 +200,7 @@ def case_step(request, reference):
     return redirect("backoffice:case", reference=case.reference)
 
 
-@login_required
+@staff_required
 @require_GET
 def attachment_download(request, reference, attachment_id):
     case = _case_or_404(request, reference)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from mizan.accounts.models import Membership
+from mizan.accounts.models import Membership, Role
 from mizan.core import references
 
 from .models import Case, CaseEvent
@@ -11,7 +11,13 @@ from .models import Case, CaseEvent
 def staff_unit_ids(*, user) -> list[int]:
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(user=user).values_list("unit_id", flat=True).distinct())
+    # An auditor's membership opens the audit log, never the unit's cases.
+    return list(
+        Membership.objects.filter(user=user)
+        .exclude(role=Role.AUDITOR)
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
 
 
 def case_queue(

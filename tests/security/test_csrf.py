@@ -6,7 +6,7 @@ from django.test import Client
 
 from mizan.accounts.models import Role
 
-from ..factories import file_complaint, staff
+from ..factories import file_complaint, staff, verified_login
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_citizen_and_login_forms_need_the_token(filed, path):
 
 def test_staff_actions_need_the_token(filed):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(get_user_model().objects.get(username="clerk"))
+    verified_login(client, get_user_model().objects.get(username="clerk"))
     reference = filed.case.reference
     for path in (f"/fr/backoffice/cases/{reference}/step/", "/fr/backoffice/logout/"):
         assert client.post(path, {"step": "register", "registry_number": "1"}).status_code == 403

@@ -10,7 +10,7 @@ from mizan.core.errors import DomainError
 from mizan.documents.models import Attachment
 from mizan.documents.services import attachment_store
 
-from ..factories import file_complaint, staff
+from ..factories import file_complaint, staff, verified_login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HTML_POLYGLOT = PDF + b"<html><script>alert(document.cookie)</script></html>"
@@ -71,7 +71,7 @@ def test_a_polyglot_is_served_as_a_document_never_as_a_page(reference_data):
     attachment = attachment_store(uploaded_file=SimpleUploadedFile("x.html", HTML_POLYGLOT))
     Attachment.objects.filter(pk=attachment.pk).update(case=case)
     client = Client()
-    client.force_login(staff("clerk", "PROS-TPI_CASA_PENAL", Role.AGENT))
+    verified_login(client, staff("clerk", "PROS-TPI_CASA_PENAL", Role.AGENT))
     response = client.get(f"/fr/backoffice/cases/{case.reference}/attachments/{attachment.pk}/")
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -8,7 +8,7 @@ from mizan.accounts.models import Role
 from mizan.cases.services import case_submit, case_transition
 from mizan.reference.models import Commune
 
-from ..factories import complaint_details, register_and_assign, staff
+from ..factories import complaint_details, register_and_assign, staff, verified_login
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -46,7 +46,7 @@ def assert_inert(html: str) -> None:
 
 def test_the_agent_sees_markup_as_text(hostile_case):
     client = Client()
-    client.force_login(get_user_model().objects.get(username="clerk"))
+    verified_login(client, get_user_model().objects.get(username="clerk"))
     html = client.get(f"/fr/backoffice/cases/{hostile_case.case.reference}/").content.decode()
     assert_inert(html)
 

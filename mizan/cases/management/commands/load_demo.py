@@ -63,6 +63,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<18} {roles:<32} {unit}")
         self.stdout.write("  Back-office: http://127.0.0.1:8000/fr/backoffice/")
         self.stdout.write("  SMS outbox:  http://127.0.0.1:8000/fr/dev/outbox/")
+        self.stdout.write(
+            "  Second factor: the demo accounts' current authenticator codes are on the"
+            " SMS outbox page."
+        )
 
     def _demo_complaints(self):
         from django.contrib.auth import get_user_model

@@ -48,9 +48,13 @@ def demo_second_factor_codes() -> list[tuple[str, str]]:
     from django_otp.oath import TOTP
 
     codes = []
-    for device in TOTPDevice.objects.filter(
-        user__username__in=[row[0] for row in DEMO_STAFF] + ["admin"], confirmed=True
-    ).select_related("user").order_by("user__username"):
+    for device in (
+        TOTPDevice.objects.filter(
+            user__username__in=[row[0] for row in DEMO_STAFF] + ["admin"], confirmed=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ):
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         codes.append((device.user.get_username(), f"{totp.token():0{device.digits}d}"))
     return codes

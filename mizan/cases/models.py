@@ -57,6 +57,11 @@ class Case(models.Model):
     # Set when a message to the citizen finally failed (bad number, gave up), cleared when
     # a later one is delivered: agents see it on the case and can filter their queue on it.
     citizen_unreached_at = models.DateTimeField(null=True, blank=True)
+    # When the case should leave its current state: the state's target, in working days.
+    due_at = models.DateTimeField(null=True, blank=True)
+    # Reference, names, ID numbers, phones and facts, normalised for staff search
+    # (mizan.cases.search); indexed for full-text on PostgreSQL.
+    search_text = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -64,6 +69,11 @@ class Case(models.Model):
             # The queue: a unit's cases, oldest first, filtered by status or not.
             models.Index(fields=["unit", "submitted_at", "id"], name="case_queue_idx"),
             models.Index(fields=["unit", "status", "submitted_at"]),
+            models.Index(
+                fields=["unit", "due_at"],
+                name="case_due_idx",
+                condition=models.Q(due_at__isnull=False),
+            ),
             models.Index(
                 fields=["unit", "citizen_unreached_at"],
                 name="case_unreached_idx",

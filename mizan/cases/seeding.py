@@ -17,14 +17,16 @@ from django.utils import timezone
 
 from mizan.core import references
 from mizan.core.models import AuditChainHead, AuditEntry
+from mizan.deadlines.selectors import HolidayCalendar
 from mizan.notifications.models import Notification
-from mizan.notifications.services import notification_render
+from mizan.notifications.services import client_reference_for, notification_render
 from mizan.procedures.registry import PROCEDURES
 from mizan.reference.models import Commune
 from mizan.reference.routing import prosecution_office_for
 
 from .models import Case, CaseEvent, ReferenceCounter
-from .services import access_code_hash
+from .search import search_text_for
+from .services import _due_at, access_code_hash
 
 # Every seeded case opens with this access code (benchmarks track cases with it).
 BENCH_ACCESS_CODE = "BENCH234"
@@ -163,12 +165,19 @@ def _insert_batch(
                 consent_at=submitted,
                 submitted_at=submitted,
                 status_changed_at=submitted,
+                search_text=search_text_for(
+                    reference=reference,
+                    filer_name="Citoyen Bench",
+                    filer_phone=phone,
+                    details={"id_number": "BK000000", "facts": FACTS[language]},
+                ),
             )
         )
         plans.append((submitted, path))
     Case.objects.bulk_create(cases, batch_size=size)
 
     events, notifications, audits = [], [], []
+    calendar = HolidayCalendar()
     for case, (submitted, path) in zip(cases, plans, strict=True):
         moment, status = submitted, workflow.initial
         events.append(
@@ -214,11 +223,8 @@ def _insert_batch(
             case.status_changed_at = moment
             if workflow.state(status).terminal:
                 case.closed_at = moment
-    Case.objects.bulk_update(
-        [c for c, (_, p) in zip(cases, plans, strict=True) if p],
-        ["status_changed_at", "closed_at"],
-        batch_size=size,
-    )
+        case.due_at = _due_at(workflow.state(status), case.status_changed_at, holidays=calendar)
+    Case.objects.bulk_update(cases, ["status_changed_at", "closed_at", "due_at"], batch_size=size)
     CaseEvent.objects.bulk_create(events, batch_size=5000)
     Notification.objects.bulk_create(_notifications(notifications, rng), batch_size=5000)
     entries, previous_hash = _audit_entries(audits, previous_hash)
@@ -256,6 +262,9 @@ def _notifications(rows, rng) -> Iterator[Notification]:
                 "§LINK§", f"/{case.language}/track/{case.reference}/"
             ),
             idempotency_key=f"bench:{case.reference}:{key}:{index}",
+            client_reference=client_reference_for(f"bench:{case.reference}:{key}:{index}"),
+            segments=2 if case.language == "ar" else 1,
+            encoding="ucs2" if case.language == "ar" else "gsm7",
             status="permanent-failure" if failed else "delivered",
             provider="console",
             attempts=1,

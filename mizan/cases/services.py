@@ -17,12 +17,14 @@ from mizan.accounts.models import Membership, Role, Unit
 from mizan.core import references
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
+from mizan.deadlines.services import deadline_for
 from mizan.documents.models import Attachment
 from mizan.notifications.services import citizen_notify, notification_queue, tracking_link
 from mizan.procedures.registry import get_procedure
 from mizan.procedures.workflow import CITIZEN, Step
 
 from .models import Case, CaseEvent, ReferenceCounter
+from .search import search_text_for
 
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 ACCESS_CODE_LENGTH = 8
@@ -61,6 +63,13 @@ def reference_allocate(*, procedure: str, year: int) -> str:
 class Filing:
     case: Case
     access_code: str  # shown once to the filer; only its hash is stored
+
+
+def _due_at(state, since, *, holidays=None):
+    """The state's target, counted in working days (Moroccan holidays excluded)."""
+    if state.terminal or not state.target_days:
+        return None
+    return deadline_for(since, state.target_days, holidays=holidays)
 
 
 def notification_context(case: Case, **extra) -> dict:
@@ -107,6 +116,13 @@ def case_submit(
             consent_at=now,
             submitted_at=now,
             status_changed_at=now,
+            due_at=_due_at(spec.workflow.state(spec.workflow.initial), now),
+            search_text=search_text_for(
+                reference=reference,
+                filer_name=filer_name,
+                filer_phone=str(filer_phone),
+                details=details,
+            ),
         )
         if attachment_ids:
             Attachment.objects.filter(id__in=attachment_ids, case__isnull=True).update(
@@ -270,6 +286,7 @@ def case_transition(
         from_status = case.status
         case.status = step.target
         case.status_changed_at = now
+        case.due_at = _due_at(workflow.state(step.target), now)
         if workflow.state(step.target).terminal:
             case.closed_at = now
         case.save()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 LAST_SEEN = "staff_last_seen"
 
@@ -27,10 +27,15 @@ class StaffIdleTimeoutMiddleware:
             idle = settings.MIZAN_STAFF_IDLE_MINUTES * 60
             if last_seen is not None and now - last_seen > idle:
                 logout(request)
+                minutes = settings.MIZAN_STAFF_IDLE_MINUTES
                 messages.info(
                     request,
-                    _("You were signed out after %(minutes)s minutes without activity.")
-                    % {"minutes": settings.MIZAN_STAFF_IDLE_MINUTES},
+                    ngettext(
+                        "You were signed out after %(minutes)s minute without activity.",
+                        "You were signed out after %(minutes)s minutes without activity.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
                 )
                 return redirect_to_login(request.get_full_path())
             if last_seen is None or now - last_seen > 60:

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import second_factor, views
+from . import search_views, second_factor, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -12,6 +12,8 @@ urlpatterns = [
     path("account/recovery-codes/", second_factor.recovery_codes, name="recovery_codes"),
     path("audit/", second_factor.audit_log, name="audit_log"),
     path("", views.queue, name="queue"),
+    path("search/", search_views.search, name="search"),
+    path("bulk/", views.bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/step/", views.case_step, name="case_step"),
     path("cases/<str:reference>/messages/", views.case_messages, name="case_messages"),

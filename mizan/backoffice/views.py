@@ -8,17 +8,26 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from mizan.accounts.models import Role, Unit
 from mizan.accounts.two_factor import staff_has_second_factor
 from mizan.cases import selectors
-from mizan.cases.services import case_transition, staff_roles_for_case
+from mizan.cases.services import (
+    case_transition,
+    cases_bulk_assign_evenly,
+    cases_bulk_step,
+    staff_roles_for_case,
+)
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
+from mizan.deadlines.selectors import HolidayCalendar
+from mizan.deadlines.services import deadline_status
 from mizan.procedures.registry import PROCEDURES, get_procedure
 
 from .access import staff_required
@@ -46,27 +55,137 @@ class StaffLoginView(LoginView):
         return f"{reverse(target)}?{urlencode({'next': next_url})}" if next_url else reverse(target)
 
 
+QUICK_LABELS = {
+    "overdue": _lazy("Overdue"),
+    "soon": _lazy("Due within 2 working days"),
+    "to_confirm": _lazy("Destination to be confirmed"),
+    "unreached": _lazy("Citizen not reached"),
+    "back_to_me": _lazy("Information provided — back to me"),
+    "unassigned": _lazy("Not assigned"),
+}
+
+
+def _queue_filters(request) -> selectors.QueueFilter:
+    unit = request.GET.get("unit", "")
+    quick = request.GET.get("quick", "")
+    # The former checkboxes' links keep working.
+    if request.GET.get("to_confirm") == "1":
+        quick = "to_confirm"
+    elif request.GET.get("unreached") == "1":
+        quick = "unreached"
+    return selectors.QueueFilter(
+        unit=int(unit) if unit.isdigit() else None,
+        procedure=request.GET.get("procedure", "")
+        if request.GET.get("procedure") in PROCEDURES
+        else "",
+        status=request.GET.get("status", "")[:40],
+        assignee=request.GET.get("assignee", "")[:12],
+        quick=quick if quick in selectors.QUICK_FILTERS else "",
+        sort="deadline" if request.GET.get("sort") == "deadline" else "age",
+    )
+
+
 @staff_required
 @require_GET
 def queue(request):
-    status = request.GET.get("status", "")
-    to_confirm = request.GET.get("to_confirm") == "1"
-    unreached = request.GET.get("unreached") == "1"
-    cases = selectors.case_queue(
-        user=request.user, status=status, to_confirm=to_confirm, unreached=unreached
-    )
+    filters = _queue_filters(request)
+    now = timezone.now()
+    cases = selectors.case_queue(user=request.user, filters=filters, now=now)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    statuses = [state for procedure in PROCEDURES.values() for state in procedure.workflow.states]
+    counts = selectors.queue_counts(user=request.user, unit=filters.unit, now=now)
+    units = list(
+        Unit.objects.filter(memberships__user=request.user)
+        .exclude(memberships__role=Role.AUDITOR)
+        .select_related("court", "region")
+        .distinct()
+    )
+    calendar = HolidayCalendar()
+    rows = [
+        (case, deadline_status(case.due_at, now, holidays=calendar) if case.due_at else "")
+        for case in page
+    ]
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    without_quick = request.GET.copy()
+    for name in ("page", "quick", "to_confirm", "unreached"):
+        without_quick.pop(name, None)
+    roles = set(request.user.memberships.values_list("role", flat=True))
     return render(
         request,
         "backoffice/queue.html",
         {
             "page": page,
-            "status": status,
-            "to_confirm": to_confirm,
-            "unreached": unreached,
-            "statuses": statuses,
-            "units": Unit.objects.filter(memberships__user=request.user).distinct(),
+            "rows": rows,
+            "filters": filters,
+            "counts": counts,
+            "quick_filters": [
+                (name, QUICK_LABELS[name], counts[name]) for name in selectors.QUICK_FILTERS
+            ],
+            "statuses": [
+                state for procedure in PROCEDURES.values() for state in procedure.workflow.states
+            ],
+            "procedures": [(code, spec.label) for code, spec in PROCEDURES.items()],
+            "units": units,
+            "magistrates": _magistrates_of(units),
+            "bulk_steps": _bulk_steps(roles),
+            "query": kept.urlencode(),
+            "query_without_quick": without_quick.urlencode(),
+        },
+    )
+
+
+def _magistrates_of(units):
+    return (
+        get_user_model()
+        .objects.filter(memberships__unit__in=units, memberships__role=Role.MAGISTRATE)
+        .distinct()
+        .order_by("last_name", "username")
+    )
+
+
+def _bulk_steps(roles: set[str]) -> list:
+    """Steps an agent may take on several cases at once: those their roles allow that
+    need no per-case input (a registry number differs from case to case)."""
+    steps = {}
+    for spec in PROCEDURES.values():
+        for step in spec.workflow.steps:
+            if step.roles & roles and not (set(step.inputs) - {"assignee"}):
+                steps.setdefault(step.name, step)
+    return list(steps.values())
+
+
+@staff_required
+@require_POST
+def bulk(request):
+    """One step (or an assignment) on the selected cases; a summary of each outcome."""
+    case_ids = [int(value) for value in request.POST.getlist("cases") if value.isdigit()][:500]
+    action = request.POST.get("action", "")
+    ip_address = client_ip(request)
+    if not case_ids or not action:
+        messages.error(request, _("Select at least one case and an action."))
+        return redirect(f"{reverse('backoffice:queue')}?{request.POST.get('query', '')}")
+    if action == "assign_evenly":
+        outcomes = cases_bulk_assign_evenly(
+            case_ids=case_ids, actor=request.user, ip_address=ip_address
+        )
+    else:
+        outcomes = cases_bulk_step(
+            case_ids=case_ids,
+            step_name=action,
+            actor=request.user,
+            inputs={"assignee": request.POST.get("assignee", "")},
+            message=request.POST.get("message", ""),
+            note=request.POST.get("note", ""),
+            ip_address=ip_address,
+        )
+    return render(
+        request,
+        "backoffice/bulk_result.html",
+        {
+            "outcomes": outcomes,
+            "succeeded": [outcome for outcome in outcomes if outcome.ok],
+            "failed": [outcome for outcome in outcomes if not outcome.ok],
+            "query": request.POST.get("query", ""),
         },
     )
 

@@ -13,6 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+from mizan.core import references
+
+from .models import Case
+from .selectors import staff_unit_ids
+
 ARABIC_MARKS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
 ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
 WORD = re.compile(r"[\w+]+", re.UNICODE)
@@ -45,3 +54,92 @@ def search_text_for(*, reference: str, filer_name: str, filer_phone: str, detail
 
 def query_words(query: str) -> list[str]:
     return [word for word in normalise(query).split() if word][:8]
+
+
+# A phone or ID number typed in pieces ("06 12 34 56 78", "+212 6-12…", "AB 123456") is
+# one token in the search text, so the pieces are also tried joined together.
+JOINED_TOKEN = re.compile(r"^(?:\+?\d+|[a-z]{1,2}\d+)$")
+QUERY_MAX_LENGTH = 200
+
+
+def _joined_token(query: str) -> str | None:
+    # normalise() has already dropped the dashes, dots and brackets between the pieces.
+    compact = normalise(query).replace(" ", "")
+    if not JOINED_TOKEN.match(compact):
+        return None
+    # International forms as dialled from abroad or without the plus sign.
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    elif compact.startswith("212") and len(compact) == 12:
+        compact = "+" + compact
+    return compact
+
+
+def _tsquery(words: list[str], joined: str | None) -> str:
+    # Every word as a prefix ("benn" finds "bennani"). The words hold only letters,
+    # digits, "_" and "+", none of which is a tsquery operator; the whole string still
+    # goes to the database as one parameter.
+    every_word = " & ".join(f"{word}:*" for word in words)
+    if joined and joined not in words:
+        return f"{joined}:* | ({every_word})" if every_word else f"{joined}:*"
+    return every_word
+
+
+def _full_text_match(tsquery: str) -> RawSQL:
+    # Written exactly as the expression of case_search_idx (migration 0004) so that the
+    # planner can use the GIN index; Django's SearchVector would wrap the column in
+    # COALESCE and miss it.
+    column = f"{connection.ops.quote_name(Case._meta.db_table)}.search_text"
+    return RawSQL(
+        f"to_tsvector('simple'::regconfig, {column}) @@ to_tsquery('simple'::regconfig, %s)",
+        (tsquery,),
+        output_field=BooleanField(),
+    )
+
+
+def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
+    """The cases the user may see that match every word of the query, most recent first.
+
+    A complete reference opens that one case; otherwise the words are looked up in the
+    cases' search text (see the module's docstring).
+    """
+    query = (query or "").strip()[:QUERY_MAX_LENGTH]
+    if not query:
+        return []
+    visible = (
+        Case.objects.filter(unit_id__in=staff_unit_ids(user=user))
+        .select_related("unit", "unit__court", "unit__region")
+        .only(
+            "id",
+            "reference",
+            "procedure",
+            "status",
+            "submitted_at",
+            "filer_name",
+            "unit__id",
+            "unit__kind",
+            "unit__court__name_fr",
+            "unit__court__name_ar",
+            "unit__region__name_fr",
+            "unit__region__name_ar",
+        )
+    )
+    reference = references.canonical(query)
+    if reference is not None:
+        return list(visible.filter(reference=reference))
+    # A "word" of only "+" or "_" has no lexeme: PostgreSQL would drop it from the query.
+    words = [word for word in query_words(query) if any(c.isalnum() for c in word)]
+    joined = _joined_token(query)
+    if not words and not joined:
+        return []
+    if connection.vendor == "postgresql":
+        cases = visible.filter(_full_text_match(_tsquery(words, joined)))
+    else:
+        every_word = Q()
+        for word in words:
+            every_word &= Q(search_text__contains=word)
+        if joined and joined not in words:
+            cases = visible.filter(Q(search_text__contains=joined) | every_word)
+        else:
+            cases = visible.filter(every_word)
+    return list(cases.order_by("-submitted_at", "-id")[:limit])

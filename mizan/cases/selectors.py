@@ -1,6 +1,9 @@
 """Reads and visibility: who may see which cases."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from mizan.accounts.models import Membership, Role
 from mizan.core import references
@@ -20,13 +23,57 @@ def staff_unit_ids(*, user) -> list[int]:
     )
 
 
-def case_queue(
-    *, user, status: str = "", to_confirm: bool = False, unreached: bool = False
-) -> QuerySet[Case]:
-    """The cases of the user's units, oldest first (first come, first served)."""
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an agent narrows the unit's queue to; every field optional."""
+
+    unit: int | None = None
+    procedure: str = ""
+    status: str = ""
+    assignee: str = ""  # "me", "none", or a user id
+    quick: str = ""  # one of QUICK_FILTERS
+    sort: str = "age"  # "age" (oldest filed first) or "deadline" (nearest first)
+
+
+# The one-click filters above the queue, with a count each.
+QUICK_FILTERS = ("overdue", "soon", "to_confirm", "unreached", "back_to_me", "unassigned")
+# States in which the citizen has answered and the file waits for its handler again.
+CITIZEN_REPLIED_STATES = ("info_provided",)
+
+
+def _quick(cases: QuerySet[Case], quick: str, *, user, now) -> QuerySet[Case]:
+    from mizan.deadlines.services import deadline_for
+
+    if quick == "overdue":
+        return cases.filter(due_at__lt=now)
+    if quick == "soon":
+        return cases.filter(due_at__gte=now, due_at__lte=deadline_for(now, 2))
+    if quick == "to_confirm":
+        return cases.filter(destination_to_confirm=True)
+    if quick == "unreached":
+        return cases.filter(citizen_unreached_at__isnull=False)
+    if quick == "back_to_me":
+        return cases.filter(status__in=CITIZEN_REPLIED_STATES, assignee=user)
+    if quick == "unassigned":
+        return cases.filter(assignee__isnull=True, closed_at__isnull=True)
+    return cases
+
+
+def _visible(user, unit: int | None) -> QuerySet[Case]:
+    unit_ids = staff_unit_ids(user=user)
+    if unit is not None:
+        unit_ids = [unit_id for unit_id in unit_ids if unit_id == unit]
+    return Case.objects.filter(unit_id__in=unit_ids)
+
+
+def case_queue(*, user, filters: QueueFilter | None = None, now=None) -> QuerySet[Case]:
+    """The cases of the user's units, oldest first (first come, first served), or by
+    nearest deadline, narrowed by the filters."""
+    filters = filters or QueueFilter()
+    now = now or timezone.now()
     # Only the columns the list shows: the filing's details stay on disk.
     cases = (
-        Case.objects.filter(unit_id__in=staff_unit_ids(user=user))
+        _visible(user, filters.unit)
         .select_related("assignee")
         .only(
             "id",
@@ -34,6 +81,8 @@ def case_queue(
             "procedure",
             "status",
             "submitted_at",
+            "due_at",
+            "closed_at",
             "destination_to_confirm",
             "citizen_unreached_at",
             "assignee__username",
@@ -41,13 +90,49 @@ def case_queue(
             "assignee__last_name",
         )
     )
-    if status:
-        cases = cases.filter(status=status)
-    if to_confirm:
-        cases = cases.filter(destination_to_confirm=True)
-    if unreached:
-        cases = cases.filter(citizen_unreached_at__isnull=False)
+    if filters.procedure:
+        cases = cases.filter(procedure=filters.procedure)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.assignee == "me":
+        cases = cases.filter(assignee=user)
+    elif filters.assignee == "none":
+        cases = cases.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        cases = cases.filter(assignee_id=int(filters.assignee))
+    cases = _quick(cases, filters.quick, user=user, now=now)
+    if filters.sort == "deadline":
+        return cases.order_by(F("due_at").asc(nulls_last=True), "id")
     return cases.order_by("submitted_at", "id")
+
+
+def queue_counts(*, user, unit: int | None = None, now=None) -> dict[str, int]:
+    """How many cases each one-click filter holds (one indexed count each)."""
+    now = now or timezone.now()
+    base = _visible(user, unit)
+    counts = {"all": base.count()}
+    for quick in QUICK_FILTERS:
+        counts[quick] = _quick(base, quick, user=user, now=now).count()
+    return counts
+
+
+def magistrates_by_load(*, unit_id: int) -> list[tuple]:
+    """The unit's magistrates with their number of open assigned cases, least busy first."""
+    from django.contrib.auth import get_user_model
+
+    people = (
+        get_user_model()
+        .objects.filter(memberships__unit_id=unit_id, memberships__role=Role.MAGISTRATE)
+        .distinct()
+        .annotate(
+            open_cases=Count(
+                "assigned_cases",
+                filter=Q(assigned_cases__unit_id=unit_id, assigned_cases__closed_at__isnull=True),
+            )
+        )
+        .order_by("open_cases", "id")
+    )
+    return [(person, person.open_cases) for person in people]
 
 
 def case_for_staff(*, user, reference: str) -> Case | None:

@@ -405,3 +405,173 @@ def case_status_reply(*, reference: str, phone: str, inbound):
         idempotency_key=f"inbound:{inbound.pk}:sms",
         case=case,
     )
+
+
+def case_reassign(
+    *, case_id: int, assignee_id, actor, note: str = "", ip_address=None
+) -> CaseEvent:
+    """Hand an open case to another magistrate of its unit, without changing its status.
+
+    Only the unit's head may do it; the change is recorded on the timeline (internal)
+    and in the audit log. (While the case waits to be assigned, the workflow's own
+    "assign" step is the way.)
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None:
+            raise DomainError(_("This case does not exist."), code="not_found")
+        if Role.UNIT_HEAD not in staff_roles_for_case(user=actor, case=case):
+            raise DomainError(_("Only the head of the unit may reassign a case."), code="forbidden")
+        if case.state.terminal:
+            raise DomainError(_("This case is closed."), code="closed")
+        previous = case.assignee.get_username() if case.assignee_id else ""
+        recorded = _apply_inputs(
+            case=case,
+            step=Step("reassign", "", (), "", frozenset(), inputs=("assignee",)),
+            inputs={"assignee": assignee_id},
+        )
+        case.save(update_fields=["assignee"])
+        now = timezone.now()
+        event = CaseEvent.objects.create(
+            case=case,
+            step="reassign",
+            from_status=case.status,
+            to_status=case.status,
+            actor=actor,
+            actor_kind=CaseEvent.ActorKind.STAFF,
+            internal_note=(note or "").strip(),
+            data={**recorded, "previous": previous},
+            citizen_visible=False,
+            at=now,
+        )
+        audit_record(
+            action="case.reassigned",
+            object_type="case",
+            object_id=case.reference,
+            actor=actor,
+            ip_address=ip_address,
+            data={**recorded, "previous": previous},
+        )
+    return event
+
+
+def case_assign(*, case_id: int, assignee_id, actor, ip_address=None) -> CaseEvent:
+    """Assign through the workflow's step while it is open, else reassign."""
+    case = Case.objects.filter(pk=case_id).only("procedure", "status").first()
+    if case is None:
+        raise DomainError(_("This case does not exist."), code="not_found")
+    step = case.workflow.step("assign")
+    in_step = step is not None and case.status in step.sources
+    if in_step or Case.objects.filter(pk=case_id, assignee__isnull=True).exists():
+        # Not assigned yet: only the workflow's step may do it (and says why not).
+        return case_transition(
+            case_id=case_id,
+            step_name="assign",
+            actor=actor,
+            inputs={"assignee": assignee_id},
+            ip_address=ip_address,
+        )
+    return case_reassign(
+        case_id=case_id, assignee_id=assignee_id, actor=actor, ip_address=ip_address
+    )
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    reference: str
+    ok: bool
+    message: str = ""
+
+
+def cases_bulk_step(
+    *,
+    case_ids: list[int],
+    step_name: str,
+    actor,
+    inputs: dict | None = None,
+    message: str = "",
+    note: str = "",
+    ip_address=None,
+) -> list[BulkOutcome]:
+    """Take one step on many cases, each in its own transaction and with its own checks.
+
+    A case that refuses (wrong state, not this unit) does not stop the others; the
+    outcome of each is returned, with the reason in the actor's language.
+    """
+    from .selectors import staff_unit_ids
+
+    visible = dict(
+        Case.objects.filter(pk__in=case_ids, unit_id__in=staff_unit_ids(user=actor)).values_list(
+            "pk", "reference"
+        )
+    )
+    outcomes = []
+    for case_id in dict.fromkeys(case_ids):
+        reference = visible.get(case_id)
+        if reference is None:
+            outcomes.append(BulkOutcome(str(case_id), False, _("Not a case of your units.")))
+            continue
+        try:
+            if step_name == "assign":
+                case_assign(
+                    case_id=case_id,
+                    assignee_id=(inputs or {}).get("assignee"),
+                    actor=actor,
+                    ip_address=ip_address,
+                )
+            else:
+                case_transition(
+                    case_id=case_id,
+                    step_name=step_name,
+                    actor=actor,
+                    message=message,
+                    note=note,
+                    inputs=inputs,
+                    ip_address=ip_address,
+                )
+        except DomainError as error:
+            outcomes.append(BulkOutcome(reference, False, str(error.message)))
+        else:
+            outcomes.append(BulkOutcome(reference, True))
+    return outcomes
+
+
+def cases_bulk_assign_evenly(*, case_ids: list[int], actor, ip_address=None) -> list[BulkOutcome]:
+    """Share the selected cases among the unit's magistrates, the least busy first."""
+    from .selectors import magistrates_by_load, staff_unit_ids
+
+    outcomes = []
+    units = dict(
+        Case.objects.filter(pk__in=case_ids, unit_id__in=staff_unit_ids(user=actor)).values_list(
+            "pk", "unit_id"
+        )
+    )
+    loads: dict[int, list[list]] = {}
+    for case_id in dict.fromkeys(case_ids):
+        unit_id = units.get(case_id)
+        if unit_id is None:
+            outcomes.append(BulkOutcome(str(case_id), False, _("Not a case of your units.")))
+            continue
+        if unit_id not in loads:
+            loads[unit_id] = [
+                [count, user.pk] for user, count in magistrates_by_load(unit_id=unit_id)
+            ]
+        pool = loads[unit_id]
+        if not pool:
+            outcomes.append(
+                BulkOutcome(str(case_id), False, _("This unit has no prosecutor to assign."))
+            )
+            continue
+        pool.sort()
+        target = pool[0]
+        [outcome] = cases_bulk_step(
+            case_ids=[case_id],
+            step_name="assign",
+            actor=actor,
+            inputs={"assignee": target[1]},
+            ip_address=ip_address,
+        )
+        if outcome.ok:
+            target[0] += 1
+        outcomes.append(outcome)
+    return outcomes

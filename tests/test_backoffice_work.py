@@ -134,3 +134,25 @@ def test_queue_filters_count_and_sort_by_deadline(team):
     assert page.status_code == 200
     assert [case for case, _due in page.context["rows"]] == [first.case]
     assert page.context["counts"]["all"] == 2
+
+
+def test_the_citizen_sees_which_office_opened_the_file_and_when_not_who(team):
+    clerk = team["clerk"]
+    filing = file_complaint(phone="+212614000001")
+    citizen = Client()
+    citizen.post(
+        "/fr/track/", {"reference": filing.case.reference, "access_code": filing.access_code}
+    )
+    before = citizen.get(f"/fr/track/{filing.case.reference}/")
+    assert before.context["accesses"] == []
+
+    agent = verified_login(Client(), clerk)
+    agent.get(f"/fr/backoffice/cases/{filing.case.reference}/")
+    agent.get(f"/fr/backoffice/cases/{filing.case.reference}/")
+    after = citizen.get(f"/fr/track/{filing.case.reference}/")
+    [access] = after.context["accesses"]
+    assert access["unit"] == filing.case.unit and access["times"] == 2
+    page = after.content.decode()
+    assert str(filing.case.unit) in page and clerk.get_full_name() not in page
+    entry = AuditEntry.objects.filter(action="case.viewed").latest("id")
+    assert entry.actor == clerk and entry.data["unit"] == UNIT

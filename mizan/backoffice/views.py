@@ -18,6 +18,7 @@ from mizan.accounts.models import Role, Unit
 from mizan.accounts.two_factor import staff_has_second_factor
 from mizan.cases import selectors
 from mizan.cases.services import (
+    case_access_record,
     case_transition,
     cases_bulk_assign_evenly,
     cases_bulk_step,
@@ -209,11 +210,11 @@ def _case_or_404(request, reference):
 @require_GET
 def case_detail(request, reference):
     case = _case_or_404(request, reference)
-    audit_record(
-        action="case.viewed",
-        object_type="case",
-        object_id=case.reference,
-        actor=request.user,
+    case_access_record(
+        case=case,
+        user=request.user,
+        kind="case",
+        reason=request.GET.get("reason", ""),
         ip_address=client_ip(request),
     )
     return _render_case(request, case)
@@ -224,13 +225,7 @@ def case_detail(request, reference):
 def case_messages(request, reference):
     """Every message sent about the case, with its fate and the provider's receipts."""
     case = _case_or_404(request, reference)
-    audit_record(
-        action="case.messages_viewed",
-        object_type="case",
-        object_id=case.reference,
-        actor=request.user,
-        ip_address=client_ip(request),
-    )
+    case_access_record(case=case, user=request.user, kind="messages", ip_address=client_ip(request))
     return render(
         request,
         "backoffice/case_messages.html",
@@ -326,16 +321,21 @@ def attachment_download(request, reference, attachment_id):
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    audit_record(
-        action="attachment.opened",
-        object_type="attachment",
-        object_id=str(attachment.pk),
-        actor=request.user,
+    case_access_record(
+        case=case,
+        user=request.user,
+        kind="document",
+        reason=f"attachment {attachment.pk}",
         ip_address=client_ip(request),
-        data={"case": case.reference},
     )
+    # PDFs and images open in the browser (no copy left in Downloads); the rest is saved.
+    inline = attachment.content_type in INLINE_TYPES
     return FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,
         filename=attachment.original_name,
+        as_attachment=not inline,
     )
+
+
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}

@@ -167,3 +167,24 @@ class PendingFiling(models.Model):
     case = models.OneToOneField(
         Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+
+class CaseAccess(models.Model):
+    """A staff member opened a case's personal data: the citizen is shown which unit and
+    when ("who opened my file"), staff names are not; the audit log keeps who."""
+
+    class Kind(models.TextChoices):
+        CASE = "case", _("the file")
+        DOCUMENT = "document", _("a document")
+        MESSAGES = "messages", _("the messages")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accesses")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "at"])]

@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from mizan.core import references
@@ -127,19 +127,24 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
     reference = references.canonical(query)
     if reference is not None:
         return list(visible.filter(reference=reference))
+    matching = _matching(visible, query)
+    if matching is None:
+        return []
+    return list(matching.order_by("-submitted_at", "-id")[:limit])
+
+
+def _matching(cases: QuerySet[Case], query: str) -> QuerySet[Case] | None:
+    """The cases whose search text has every word of the query (None: nothing to look for)."""
     # A "word" of only "+" or "_" has no lexeme: PostgreSQL would drop it from the query.
     words = [word for word in query_words(query) if any(c.isalnum() for c in word)]
     joined = _joined_token(query)
     if not words and not joined:
-        return []
+        return None
     if connection.vendor == "postgresql":
-        cases = visible.filter(_full_text_match(_tsquery(words, joined)))
-    else:
-        every_word = Q()
-        for word in words:
-            every_word &= Q(search_text__contains=word)
-        if joined and joined not in words:
-            cases = visible.filter(Q(search_text__contains=joined) | every_word)
-        else:
-            cases = visible.filter(every_word)
-    return list(cases.order_by("-submitted_at", "-id")[:limit])
+        return cases.filter(_full_text_match(_tsquery(words, joined)))
+    every_word = Q()
+    for word in words:
+        every_word &= Q(search_text__contains=word)
+    if joined and joined not in words:
+        return cases.filter(Q(search_text__contains=joined) | every_word)
+    return cases.filter(every_word)

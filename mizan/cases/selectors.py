@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
-from mizan.accounts.models import Membership, Role
+from mizan.accounts.models import Membership, Role, Unit
 from mizan.core import references
 
 from .models import Case, CaseEvent
@@ -161,3 +161,21 @@ def citizen_timeline(*, case: Case) -> list[CaseEvent]:
 
 def staff_timeline(*, case: Case) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("at", "id"))
+
+
+def case_accesses_for_citizen(*, case: Case, limit: int = 30) -> list[dict]:
+    """Which units opened the file and when, newest first, one line per unit and day
+    (staff names stay in the audit log)."""
+    from django.db.models.functions import TruncDate
+
+    from .models import CaseAccess
+
+    rows = (
+        CaseAccess.objects.filter(case=case)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("unit", "day")
+        .annotate(times=Count("id"), last=Max("at"))
+        .order_by("-last")[:limit]
+    )
+    units = {unit.pk: unit for unit in Unit.objects.filter(pk__in={row["unit"] for row in rows})}
+    return [{**row, "unit": units[row["unit"]]} for row in rows]

@@ -575,3 +575,24 @@ def cases_bulk_assign_evenly(*, case_ids: list[int], actor, ip_address=None) -> 
             target[0] += 1
         outcomes.append(outcome)
     return outcomes
+
+
+def case_access_record(*, case: Case, user, kind: str, reason: str = "", ip_address=None):
+    """Log a staff reading of a case's personal data, for the audit and for the citizen."""
+    from .models import CaseAccess
+
+    now = timezone.now()
+    with transaction.atomic():
+        CaseAccess.objects.create(
+            case=case, unit_id=case.unit_id, user=user, kind=kind, reason=reason[:200], at=now
+        )
+        audit_record(
+            action={"case": "case.viewed", "messages": "case.messages_viewed"}.get(
+                kind, "attachment.opened"
+            ),
+            object_type="case",
+            object_id=case.reference,
+            actor=user,
+            ip_address=ip_address,
+            data={"unit": case.unit.code, "kind": kind, **({"reason": reason} if reason else {})},
+        )

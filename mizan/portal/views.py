@@ -343,6 +343,7 @@ def _render_track_detail(request, case, information_form):
         {
             "case": case,
             "timeline": selectors.citizen_timeline(case=case),
+            "accesses": selectors.case_accesses_for_citizen(case=case),
             "information_form": information_form if can_answer else None,
         },
     )

@@ -156,3 +156,19 @@ def test_the_citizen_sees_which_office_opened_the_file_and_when_not_who(team):
     assert str(filing.case.unit) in page and clerk.get_full_name() not in page
     entry = AuditEntry.objects.filter(action="case.viewed").latest("id")
     assert entry.actor == clerk and entry.data["unit"] == UNIT
+
+
+def test_unit_heads_get_a_digest_of_overdue_cases(team):
+    from django.core import mail
+
+    from mizan.backoffice.digest import overdue_digest_send
+
+    team["head"].email = "head@justice.ma"
+    team["head"].save()
+    late = file_complaint(phone="+212615000001")
+    assert overdue_digest_send() == 0  # nothing late today
+    sent = overdue_digest_send(now=timezone.now() + timedelta(days=10), language="fr")
+    assert sent == 1
+    [message] = mail.outbox
+    assert message.to == ["head@justice.ma"] and late.case.reference in message.body
+    assert "quick=overdue" in message.alternatives[0].content

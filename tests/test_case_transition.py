@@ -152,3 +152,9 @@ def test_a_guessed_destination_is_confirmed_and_the_correction_counted(reference
     assert case.unit == tangier and not case.destination_to_confirm
     assert event.data["corrected"] is True and event.citizen_visible is False
     assert not Notification.objects.filter(case_event=event).exists()
+    # The report for the reference-data maintainers counts it against the commune.
+    from mizan.backoffice.management.commands.routing_corrections import routing_corrections
+
+    [row] = routing_corrections()
+    assert row["commune"] == GUEZNAIA and row["corrections"] == 1
+    assert (row["routed_to"], row["corrected_to"]) == ("PROS-CA_TANGER", "PROS-TPI_TANGER")

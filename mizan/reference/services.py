@@ -18,8 +18,12 @@ from .models import Commune, Court, Institution, Prison, Province, Region
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+_data_dir: list[Path] = [DATA_DIR]
+_changes: list[str] = []
+
+
 def _rows(name: str) -> list[dict]:
-    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+    with open(_data_dir[0] / name, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -29,6 +33,7 @@ def _int(text: str) -> int | None:
 
 def _upsert(model, objects: list, unique_field: str) -> None:
     fields = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "id"]
+    _report_changes(model, objects, unique_field, fields)
     model.objects.bulk_create(
         objects,
         update_conflicts=True,
@@ -36,6 +41,28 @@ def _upsert(model, objects: list, unique_field: str) -> None:
         update_fields=fields,
         batch_size=500,
     )
+
+
+def _report_changes(model, objects: list, unique_field: str, fields: list[str]) -> None:
+    """Note each row the load creates and each field it changes, for the operator."""
+    columns = [model._meta.get_field(name).attname for name in fields]
+    key = model._meta.get_field(unique_field).attname
+    existing = {
+        str(row[key]): row for row in model.objects.values(key, *[c for c in columns if c != key])
+    }
+    label = model._meta.model_name
+    for obj in objects:
+        identifier = str(getattr(obj, key))
+        before = existing.get(identifier)
+        if before is None:
+            _changes.append(f"{label} {identifier}: new")
+            continue
+        for column in columns:
+            if column == key or column == "parent_id":
+                continue
+            old, new = before.get(column), getattr(obj, column)
+            if str(old or "") != str(new or ""):
+                _changes.append(f"{label} {identifier}: {column} {old!r} → {new!r}")
 
 
 @dataclass(frozen=True)
@@ -46,10 +73,25 @@ class LoadSummary:
     courts: int
     prisons: int
     units: int
+    changes: tuple[str, ...] = ()
 
 
-@transaction.atomic
-def reference_load() -> LoadSummary:
+def reference_load(*, data_dir: Path | None = None, dry_run: bool = False) -> LoadSummary:
+    """Load the CSV files (the shipped ones, or a corrected set in `data_dir`) and say
+    what changed; with `dry_run`, only say it."""
+    _data_dir[0] = Path(data_dir) if data_dir else DATA_DIR
+    _changes.clear()
+    try:
+        with transaction.atomic():
+            summary = _reference_load()
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        _data_dir[0] = DATA_DIR
+    return summary
+
+
+def _reference_load() -> LoadSummary:
     regions = [
         Region(
             code=r["code"],
@@ -141,7 +183,13 @@ def reference_load() -> LoadSummary:
 
     units = institution_units_load()
     return LoadSummary(
-        len(regions), len(provinces), len(communes), len(courts), len(prisons), units
+        len(regions),
+        len(provinces),
+        len(communes),
+        len(courts),
+        len(prisons),
+        units,
+        tuple(_changes),
     )
 
 

@@ -499,10 +499,18 @@ def sms_path_database(kind: str, args, work: Path) -> dict:
 
 
 def sms_path_markdown(results: list[dict]) -> list[str]:
+    def cpu(r: dict) -> str:
+        pg = r["postgres_cpu_ms_per_message"]
+        return (
+            f"{r['worker_cpu_ms_per_message']} / {'—' if pg is None else pg} / "
+            f"{r['aggregator_cpu_ms_per_message']}"
+        )
+
     lines = [
         "\n### SMS gateway path (committed filings → `manage.py worker` → HTTP aggregator)\n",
         "| database | workers | messages | msgs/s | steady msgs/s | all accepted | worker "
-        "peak MB | worker CPU ms/msg | PostgreSQL CPU ms/msg | machine busy |",
+        "peak MB | CPU ms/msg: workers / PostgreSQL / aggregator | machine busy | other "
+        "cores |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
@@ -510,23 +518,26 @@ def sms_path_markdown(results: list[dict]) -> list[str]:
             lines.append(
                 f"| {result['database']} | {r['workers']} | {r['messages']} | "
                 f"{r['messages_per_second']} | {r['steady_messages_per_second']} | "
-                f"{'yes' if r['complete'] else 'NO'} | {r['worker_peak_rss_mb']} | "
-                f"{r['worker_cpu_ms_per_message']} | {r['postgres_cpu_ms_per_message'] or '—'}"
-                f" | {round(100 * r['machine_cpu_busy'])} % |"
+                f"{'yes' if r['complete'] else 'NO'} | {r['worker_peak_rss_mb']} | {cpu(r)} | "
+                f"{round(100 * r['machine_cpu_busy'])} % | {r['other_cores']} |"
             )
     lines += [
         "",
-        "| database | workers | offered/s | achieved/s | messages | arrived | p50 ms | p95 ms "
-        "| p99 ms | max ms | worker peak MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| database | producer | workers | offered/s | achieved/s | messages | arrived | p50 ms "
+        "| p95 ms "
+        "| p99 ms | max ms | worker peak MB | CPU ms/msg: workers / PostgreSQL / aggregator "
+        "| producer CPU ms/msg | other cores |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         for r in result["latency"]:
             lines.append(
-                f"| {result['database']} | {r['workers']} | {r['offered_per_second']} | "
+                f"| {result['database']} | {r['producer']} | {r['workers']} | "
+                f"{r['offered_per_second']:g} | "
                 f"{r['achieved_per_second']} | {r['messages']} | {r['arrived']} | "
                 f"{r.get('p50_ms')} | {r.get('p95_ms')} | {r.get('p99_ms')} | "
-                f"{r.get('max_ms')} | {r['worker_peak_rss_mb']} |"
+                f"{r.get('max_ms')} | {r['worker_peak_rss_mb']} | {cpu(r)} | "
+                f"{r['producer_cpu_ms_per_message']} | {r['other_cores']} |"
             )
     statuses = "; ".join(
         f"{result['database']} {result['statuses']}" for result in results if result["statuses"]
@@ -586,9 +597,10 @@ def markdown(run: dict) -> str:
     if run.get("sms_path"):
         sms = run["sms_path"][0]
         lines.append(
-            f"\nSMS gateway path: {sms['throughput'][0]['messages']} filings queued then "
-            f"drained; latency at {sms['latency'][0]['offered_per_second']:g}/s offered for "
-            f"{run['sms_seconds']} s."
+            f"\nSMS gateway path: {sms['throughput'][0]['messages']} complaints filed, then "
+            "drained by fresh workers; latency at "
+            f"{sms['latency'][0]['offered_per_second']:g}/s offered for {run['sms_seconds']:g} s,"
+            " by complaints filed (`filing`) or by bare outbox messages (`outbox`)."
         )
         lines += sms_path_markdown(run["sms_path"])
     return "\n".join(lines)

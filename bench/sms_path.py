@@ -30,6 +30,7 @@ import math
 import os
 import pstats
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -117,6 +118,70 @@ def machine_busy() -> tuple[float, float]:
     return (sum(fields[:8]) - idle) / ticks, sum(fields[:8]) / ticks
 
 
+def wait_quiet(limit: float = 0.3, patience: float = 180) -> float:
+    """Wait (up to `patience` s) for a second in which the machine uses under `limit` cores:
+    on a shared machine, someone's test run would otherwise be measured too. Returns the
+    cores in use at the last look."""
+    deadline = time.monotonic() + patience
+    while True:
+        before = machine_busy()
+        time.sleep(1)
+        after = machine_busy()
+        cores = (after[0] - before[0]) / ((after[1] - before[1]) / (os.cpu_count() or 1))
+        if cores < limit:
+            return cores
+        if time.monotonic() > deadline:
+            log(f"the machine stays busy ({cores:.2f} cores used by others): measuring anyway")
+            return cores
+        time.sleep(2)
+
+
+class CpuMeter:
+    """Where the CPU went between two instants: the workers, PostgreSQL, the aggregator,
+    the producer (this process's finished children) and everything else on the machine
+    (other people's work on a shared machine: it shows when a run was disturbed)."""
+
+    def __init__(self, kind: str, aggregator_pid: int):
+        self.postgres = kind == "postgresql"
+        self.aggregator_pid = aggregator_pid
+        self.started = time.monotonic()
+        self.machine = machine_busy()
+        self.pg = postgres_cpu_seconds() if self.postgres else 0.0
+        self.aggregator = cpu_seconds(aggregator_pid)
+        self.own = self._own()
+
+    @staticmethod
+    def _own() -> float:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # finished: the producer
+        return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+    def read(self, workers: list[subprocess.Popen]) -> CpuMeter:
+        """Call while the workers still run (their CPU is read from /proc)."""
+        self.seconds = time.monotonic() - self.started
+        busy, total = machine_busy()
+        self.busy = busy - self.machine[0]
+        self.capacity = total - self.machine[1]
+        self.workers = sum(cpu_seconds(w.pid) for w in workers)  # start-up included
+        self.pg = postgres_cpu_seconds() - self.pg if self.postgres else 0.0
+        self.aggregator = cpu_seconds(self.aggregator_pid) - self.aggregator
+        self.producer = self._own() - self.own  # the bench's own polling included
+        return self
+
+    def per_message(self, messages: int) -> dict:
+        ms = 1000 / messages
+        other = self.busy - self.workers - self.pg - self.aggregator - self.producer
+        return {
+            "worker_cpu_ms_per_message": round(self.workers * ms, 2),
+            "postgres_cpu_ms_per_message": round(self.pg * ms, 2) if self.postgres else None,
+            "aggregator_cpu_ms_per_message": round(self.aggregator * ms, 2),
+            "producer_cpu_ms_per_message": round(self.producer * ms, 2),
+            "machine_cpu_busy": round(self.busy / self.capacity, 2) if self.capacity else None,
+            # Cores used by anything else during the measure (0: an undisturbed run).
+            "other_cores": round(max(other, 0.0) / self.seconds, 2) if self.seconds else None,
+        }
+
+
 class Aggregator:
     """The fake aggregator in its own process; its control port tells what it accepted."""
 
@@ -167,16 +232,22 @@ def _django() -> None:
     django.setup()
 
 
-def produce(count: int, rate: float | None, out: Path, first: int) -> None:
-    """File `count` complaints, one transaction each, at `rate` per second (None: at once).
+def produce(count: int, rate: float | None, out: Path, first: int, how: str) -> None:
+    """Commit `count` messages, one transaction each, at `rate` per second (None: at once).
 
-    Writes the achieved rate and each Notification's (client_reference, created_at).
+    how="filing": each is a complaint filed through `case_submit` (case, event, audit
+    entry, Notification and task in one transaction); how="outbox": only the SMS, through
+    `notification_queue` (the same message a filing sends). Writes the achieved rate and
+    each Notification's (client_reference, created_at).
     """
     _django()
     from datetime import date
 
+    from django.db.models import Q
+
     from mizan.cases.services import case_submit
     from mizan.notifications.models import Notification
+    from mizan.notifications.services import notification_queue, tracking_link
     from mizan.reference.models import Commune
 
     commune = Commune.objects.get(code=CASABLANCA)
@@ -194,7 +265,7 @@ def produce(count: int, rate: float | None, out: Path, first: int) -> None:
         "province": commune.province_id,
         "commune": commune.code,
     }
-    case_ids, lateness = [], []
+    case_ids, notification_ids, lateness = [], [], []
     started = time.monotonic()
     for i in range(count):
         if rate:
@@ -203,19 +274,35 @@ def produce(count: int, rate: float | None, out: Path, first: int) -> None:
             if wait > 0:
                 time.sleep(wait)
             lateness.append(max(0.0, -wait))
-        filing = case_submit(
-            procedure="complaint",
-            filer_name="Bench Filer",
-            filer_phone=f"+21261{(first + i) % 10_000_000:07d}",
-            language="ar" if i % 2 else "fr",
-            commune=commune,
-            details=details,
-        )
-        case_ids.append(filing.case.pk)
+        phone = f"+21261{(first + i) % 10_000_000:07d}"
+        language = "ar" if i % 2 else "fr"
+        if how == "filing":
+            filing = case_submit(
+                procedure="complaint",
+                filer_name="Bench Filer",
+                filer_phone=phone,
+                language=language,
+                commune=commune,
+                details=details,
+            )
+            case_ids.append(filing.case.pk)
+        else:
+            reference = f"PLT-2026-{first + i:06d}-N"
+            queued = notification_queue(
+                template_key="complaint.received",
+                recipient=phone,
+                language=language,
+                context={
+                    "reference": reference,
+                    "link": tracking_link(reference=reference, language=language),
+                },
+                idempotency_key=f"bench-sms-path:{first + i}",
+            )
+            notification_ids.append(queued.pk)
     seconds = time.monotonic() - started
-    rows = Notification.objects.filter(case_id__in=case_ids).values_list(
-        "client_reference", "created_at"
-    )
+    rows = Notification.objects.filter(
+        Q(case_id__in=case_ids) | Q(id__in=notification_ids)
+    ).values_list("client_reference", "created_at")
     lateness.sort()
     out.write_text(
         json.dumps(
@@ -306,11 +393,13 @@ class SmsPath:
             raise SystemExit(f"sms_path {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    def produce(self, count: int, rate: float | None = None) -> dict:
+    def produce(self, count: int, rate: float | None = None, how: str = "filing") -> dict:
         out = self.work / f"produced-{self.filed}.json"
         budget = 120 + (count / rate if rate else count / 20)
         self.run_script(
-            "produce", str(count), str(rate or 0), str(out), str(self.filed), timeout=budget
+            "produce",
+            *(str(count), str(rate or 0), str(out), str(self.filed), how),
+            timeout=budget,
         )
         self.filed += count
         return json.loads(out.read_text())
@@ -369,7 +458,11 @@ class SmsPath:
                         stats = pstats.Stats(str(path), stream=out)
                         stats.sort_stats("cumulative").print_stats(45)
                         stats.sort_stats("tottime").print_stats(30)
-                    log(f"profile of {label} worker {i}: {text}")
+                    keep = ROOT / "var" / "bench-sms-profiles" / self.kind
+                    keep.mkdir(parents=True, exist_ok=True)
+                    for kept in (path, text):
+                        (keep / kept.name).write_bytes(kept.read_bytes())
+                    log(f"profile of {label} worker {i}: {keep / text.name}")
 
     def throughput(self, messages: int, workers: int) -> dict:
         label = f"throughput-k{workers}"
@@ -378,54 +471,51 @@ class SmsPath:
             f"filed {messages} complaints in {produced['seconds']:.1f} s "
             f"({produced['rate']:.0f}/s, one transaction each); starting {workers} worker(s)"
         )
+        if self.profile and self.kind == "postgresql":
+            log("claim query with the backlog queued:\n" + self.run_script("explain", timeout=120))
+        wait_quiet()
         before = self.aggregator.stats()
         base = before["accepted"]
-        postgres = self.kind == "postgresql"
-        pg_before, busy_before = postgres_cpu_seconds() if postgres else 0, machine_busy()
+        meter = CpuMeter(self.kind, self.aggregator.process.pid)
         started = time.time()
         procs = self.start_workers(workers, label)
         complete, peak = self.wait_accepted(base + messages, procs, timeout=60 + messages / 20)
-        worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
-        pg_cpu = postgres_cpu_seconds() - pg_before if postgres else 0
-        busy_after = machine_busy()
+        cpu = meter.read(procs)
         self.stop_workers(procs, label)
-        received = sorted(at for _ref, at in self.aggregator.messages(base))
         after = self.aggregator.stats()
         wanted = {ref for ref, _at in produced["notifications"]}
-        arrived = {ref for ref, _at in self.aggregator.messages(base)} & wanted
-        seconds = (received[-1] - started) if received else None
-        steady = (received[-1] - received[0]) if len(received) > 1 else None
-        machine = busy_after[0] - busy_before[0], busy_after[1] - busy_before[1]
+        received = [(ref, at) for ref, at in self.aggregator.messages(base) if ref in wanted]
+        times = sorted(at for _ref, at in received)
+        seconds = (times[-1] - started) if times else None
+        steady = (times[-1] - times[0]) if len(times) > 1 else None
         result = {
             "workers": workers,
             "messages": messages,
             "filing_rate": round(produced["rate"], 1),
-            "accepted": len(arrived),
-            "complete": complete and len(arrived) == messages,
+            "accepted": len(received),
+            "complete": complete and len(received) == messages,
             "seconds": round(seconds, 2) if seconds else None,
-            "messages_per_second": round(len(arrived) / seconds, 1) if seconds else None,
-            "steady_messages_per_second": round((len(received) - 1) / steady, 1)
-            if steady
-            else None,
+            "messages_per_second": round(len(received) / seconds, 1) if seconds else None,
+            "steady_messages_per_second": round((len(times) - 1) / steady, 1) if steady else None,
             "worker_peak_rss_mb": round(peak, 1),
-            "worker_cpu_ms_per_message": round(1000 * worker_cpu / messages, 2),
-            "postgres_cpu_ms_per_message": round(1000 * pg_cpu / messages, 2) if pg_cpu else None,
-            "machine_cpu_busy": round(machine[0] / machine[1], 2) if machine[1] else None,
             "aggregator_requests": after["requests"] - before["requests"],
+            **cpu.per_message(messages),
         }
         log(f"sms path throughput K={workers}: {result}")
         return result
 
-    def latency(self, rate: float, seconds: float, workers: int) -> dict:
-        label = f"latency-k{workers}"
+    def latency(self, rate: float, seconds: float, workers: int, how: str) -> dict:
+        label = f"latency-{how}-k{workers}"
         base = self.aggregator.stats()["accepted"]
         procs = self.start_workers(workers, label)
         try:
             self.wait_started(procs, label)
-            time.sleep(0.5)  # past the first poll
+            wait_quiet()
             count = int(rate * seconds)
-            produced = self.produce(count, rate)
+            meter = CpuMeter(self.kind, self.aggregator.process.pid)
+            produced = self.produce(count, rate, how)
             complete, peak = self.wait_accepted(base + count, procs, timeout=60)
+            cpu = meter.read(procs)
         finally:
             self.stop_workers(procs, label)
         created = dict(produced["notifications"])
@@ -433,6 +523,7 @@ class SmsPath:
         delays = [received[ref] - at for ref, at in created.items() if ref in received]
         result = {
             "workers": workers,
+            "producer": how,
             "offered_per_second": rate,
             "achieved_per_second": round(produced["rate"], 1),
             "producer_late_p99_ms": round(1000 * produced["late_p99_s"], 1),
@@ -449,7 +540,8 @@ class SmsPath:
                 }
             )
             result["max_ms"] = round(1000 * max(delays), 1)
-        log(f"sms path latency K={workers}: {result}")
+        result.update(cpu.per_message(count))
+        log(f"sms path latency K={workers} ({how}): {result}")
         return result
 
     def statuses(self) -> dict:
@@ -473,15 +565,13 @@ def bench_sms_path(
         path = SmsPath(env, kind, work, profile)
         try:
             throughput = [path.throughput(messages, k) for k in worker_counts]
-            latency = [path.latency(rate, seconds, k) for k in worker_counts]
+            latency = [
+                path.latency(rate, seconds, k, how)
+                for how in ("filing", "outbox")
+                for k in worker_counts
+            ]
             if profile and kind == "postgresql":
                 log("claim query plan:\n" + path.run_script("explain", timeout=120))
-            if profile:
-                keep = ROOT / "var" / "bench-sms-profiles" / kind
-                keep.mkdir(parents=True, exist_ok=True)
-                for text in work.glob("*.prof.txt"):
-                    (keep / text.name).write_text(text.read_text())
-                log(f"profiles kept in {keep}")
             statuses = path.statuses()
         finally:
             path.aggregator.stop()
@@ -502,11 +592,12 @@ def main() -> None:
     producing.add_argument("rate", type=float)
     producing.add_argument("out", type=Path)
     producing.add_argument("first", type=int)
+    producing.add_argument("how", choices=["filing", "outbox"])
     commands.add_parser("statuses")
     commands.add_parser("explain")
     args = parser.parse_args()
     if args.command == "produce":
-        produce(args.count, args.rate or None, args.out, args.first)
+        produce(args.count, args.rate or None, args.out, args.first, args.how)
     elif args.command == "statuses":
         statuses()
     else:

@@ -24,7 +24,7 @@ from mizan.procedures.registry import get_procedure
 from mizan.procedures.workflow import CITIZEN, Step
 
 from .models import Case, CaseEvent, ReferenceCounter
-from .search import search_text_for
+from .search import normalise, search_text_for
 
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 ACCESS_CODE_LENGTH = 8
@@ -178,6 +178,8 @@ def _apply_inputs(*, case: Case, step: Step, inputs: dict) -> dict:
                 )
             case.registry_number = value[:40]
             recorded[name] = case.registry_number
+            # Staff look cases up by the office's own number too.
+            case.search_text = f"{case.search_text} {normalise(case.registry_number)}"
         elif name == "assignee":
             user = get_user_model().objects.filter(pk=value or None).first()
             if (

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from mizan.accounts.models import Membership, Role, Unit
@@ -102,7 +102,8 @@ def case_queue(*, user, filters: QueueFilter | None = None, now=None) -> QuerySe
         cases = cases.filter(assignee_id=int(filters.assignee))
     cases = _quick(cases, filters.quick, user=user, now=now)
     if filters.sort == "deadline":
-        return cases.order_by(F("due_at").asc(nulls_last=True), "id")
+        # Only cases that have a deadline (closed ones do not), nearest first.
+        return cases.filter(due_at__isnull=False).order_by("due_at", "id")
     return cases.order_by("submitted_at", "id")
 
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from mizan.cases.selectors import QueueFilter, case_queue
 
-
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="query plans are PostgreSQL's (set DATABASE_URL)"
 )

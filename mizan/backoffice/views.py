@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from mizan.accounts.models import Role, Unit
@@ -57,12 +57,12 @@ class StaffLoginView(LoginView):
 
 
 QUICK_LABELS = {
-    "overdue": _lazy("Overdue"),
-    "soon": _lazy("Due within 2 working days"),
-    "to_confirm": _lazy("Destination to be confirmed"),
-    "unreached": _lazy("Citizen not reached"),
-    "back_to_me": _lazy("Information provided — back to me"),
-    "unassigned": _lazy("Not assigned"),
+    "overdue": gettext_lazy("Overdue"),
+    "soon": gettext_lazy("Due within 2 working days"),
+    "to_confirm": gettext_lazy("Destination to be confirmed"),
+    "unreached": gettext_lazy("Citizen not reached"),
+    "back_to_me": gettext_lazy("Information provided — back to me"),
+    "unassigned": gettext_lazy("Not assigned"),
 }
 
 

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := MIZAN_DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install constraints run worker test security e2e bench bench-quick lint fmt messages messages-update migrate clean
+.PHONY: help install constraints run worker serve-prod test security e2e bench bench-quick lint fmt messages messages-update migrate clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ run: migrate ## Start Mizan with demo data at http://127.0.0.1:8000 (web + task 
 
 worker: install ## Run the task worker alone (sends the SMS)
 	$(DEV_ENV) $(BIN)/python manage.py worker --interval 1
+
+serve-prod: install ## Production mode: gunicorn + task workers (needs MIZAN_SECRET_KEY; docs/operations.md)
+	scripts/serve-prod
 
 test: install ## Run the test suite (SQLite, or DATABASE_URL if set)
 	$(BIN)/python -m pytest

@@ -59,9 +59,14 @@ INSTALLED_APPS = [
     "mizan.notifications",
     "mizan.backoffice",
     "mizan.portal",
+    "mizan.ops",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response (the HTTPS redirect, a refused host, an error page) gets
+    # the request id and is counted in the metrics.
+    "mizan.ops.request_id.RequestIdMiddleware",
+    "mizan.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Compressed pages for slow phones. Django adds random bytes to each compressed
     # response, which blunts BREACH-style attacks on secrets in pages.
@@ -293,11 +298,39 @@ SECURE_CSP = {
     "object-src": ["'none'"],
 }
 
+# --- operations -----------------------------------------------------------------------
+# /readyz answers 503 when no task worker's heartbeat is this recent...
+MIZAN_READY_HEARTBEAT_SECONDS = env.int("MIZAN_READY_HEARTBEAT_SECONDS", default=120)
+# ...or when the oldest message still to hand over (queued, sending, temporary failure)
+# is older than this.
+MIZAN_READY_QUEUE_AGE_SECONDS = env.int("MIZAN_READY_QUEUE_AGE_SECONDS", default=900)
+# Bearer token Prometheus sends to /metrics; empty: /metrics does not exist (404).
+MIZAN_METRICS_TOKEN = env.str("MIZAN_METRICS_TOKEN", default="")
+# Load balancers and Prometheus talk plain HTTP to each app server.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
+
+# "plain" for a terminal, "json" (one object per line) for a log collector. Every line
+# carries the request id (also in worker lines of the tasks a request enqueued).
+MIZAN_LOG_FORMAT = env.str("MIZAN_LOG_FORMAT", default="plain")
+if MIZAN_LOG_FORMAT not in ("plain", "json"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MIZAN_LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "mizan.ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "mizan.ops.log_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": MIZAN_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("MIZAN_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -7,6 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Providers' receipts and citizens' texts: machine to machine, no language prefix.
     path("sms/", include("mizan.notifications.urls")),
+    # /healthz, /readyz, /metrics: for load balancers and Prometheus, no language prefix.
+    path("", include("mizan.ops.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("backoffice/", include("mizan.backoffice.urls")),

@@ -51,7 +51,7 @@ def fast_retries(settings):
     settings.MIZAN_SMS_RETRY_MAX_SECONDS = 0.1
 
 
-def wait_until(predicate, timeout=10.0):
+def wait_until(predicate, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -61,7 +61,7 @@ def wait_until(predicate, timeout=10.0):
     raise AssertionError("condition not met in time")
 
 
-def work_until(run_worker, predicate, timeout=10.0):
+def work_until(run_worker, predicate, timeout=30.0):
     """Run the worker until the predicate holds: retries become due while it runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

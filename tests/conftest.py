@@ -4,6 +4,17 @@ from django.core.management import call_command
 from mizan.reference.models import Commune
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The reference data is part of the test database from the start: most tests need
+    it, and loading it per test cost 1–2 s each. Tests on a transactional database
+    empty it when they end; `reference_data` loads it again for the next one."""
+    from mizan.reference.services import reference_load
+
+    with django_db_blocker.unblock():
+        reference_load()
+
+
 @pytest.fixture
 def reference_data(db):
     """Morocco's shipped reference data and the units (loaded once per database state)."""

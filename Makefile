@@ -71,7 +71,7 @@ bench: install ## Benchmarks on loopback, PostgreSQL and SQLite, next to a floor
 	scripts/pg-setup
 	$(BIN)/python bench/run.py
 
-bench-quick: install ## A 2-minute smoke run of the benchmarks
+bench-quick: install ## A 5-minute smoke run of the benchmarks
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	scripts/pg-setup
 	$(BIN)/python bench/run.py --quick

@@ -133,9 +133,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(_SQLITE_PATH.with_name(f"test-mizan-{os.getpid()}.sqlite3"))
     }
     _SQLITE_PATH.parent.mkdir(exist_ok=True)
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("MIZAN_DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections on both: a task worker otherwise reconnects after every task.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("MIZAN_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("MIZAN_CACHE_URL", default="locmemcache://mizan")}

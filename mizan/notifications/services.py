@@ -356,8 +356,9 @@ def _record_accepted(notification: Notification, accepted) -> None:
             ],
             ignore_conflicts=True,
         )
-    notification.refresh_from_db()
     if delivered:
+        # What _on_delivered reads (case, channel, created_at) is already on the object.
+        notification.status = Status.DELIVERED
         _on_delivered(notification)
     _apply_unmatched_receipts(provider=accepted.provider, message_ids=accepted.message_ids)
 

@@ -50,6 +50,7 @@ SCENARIOS = [
     ),
     ("queue", "queue.tsv", "GET", "agent's queue page (largest unit)"),
     ("case_page", "case_page.tsv", "GET", "agent's case page (audited read)"),
+    ("search", "search.tsv", "GET", "staff search by a filer's phone (full text, audited)"),
 ]
 CITIZEN_PAGES = ["/fr/", "/ar/complaint/", "/fr/complaint/", "/ar/track/"]
 PEER = BENCH / "peer"

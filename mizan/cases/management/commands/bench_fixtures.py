@@ -16,6 +16,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mizan.accounts.models import PhoneChallenge, Role, Unit
 from mizan.accounts.services import _code_hash, staff_user_create
@@ -76,10 +78,13 @@ class Command(BaseCommand):
             unit=unit,
             roles=[Role.UNIT_HEAD],
         )
+        # Signed in with both factors, as a head of unit is after the log-in.
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.create()
         cookie = f"sessionid={session.session_key}"
         cases = unit.cases.count()
@@ -92,6 +97,13 @@ class Command(BaseCommand):
         self._write(
             folder / "case_page.tsv",
             [(f"/fr/backoffice/cases/{reference}/", cookie, "") for reference in references],
+        )
+        # Staff search by a filer's phone as people type it (06…): full text on the
+        # normalised text, restricted to the unit.
+        phones = list(unit.cases.values_list("filer_phone", flat=True)[:2000])
+        self._write(
+            folder / "search.tsv",
+            [(f"/fr/backoffice/search/?q=0{str(phone)[4:]}", cookie, "") for phone in phones],
         )
         (folder / "queue_unit.txt").write_text(f"{unit.code} {cases}")
 

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -47,7 +48,7 @@ def _next_url(request) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return "backoffice:queue"
+    return reverse("backoffice:queue")
 
 
 @login_required
@@ -111,7 +112,11 @@ def enrol(request):
 @require_http_methods(["POST"])
 def recovery_codes(request):
     codes = recovery_codes_regenerate(user=request.user, ip_address=client_ip(request))
-    return render(request, "backoffice/recovery_codes.html", {"codes": codes, "next": ""})
+    return render(
+        request,
+        "backoffice/recovery_codes.html",
+        {"codes": codes, "next": reverse("backoffice:queue")},
+    )
 
 
 @staff_required(auditor=True)

@@ -113,6 +113,12 @@ FINAL_STATUSES = frozenset(
         Notification.Status.TECHNICAL_FAILURE,
     }
 )
+# Not yet handed over for good: what the sweep, the status command and readiness watch.
+IN_FLIGHT_STATUSES = (
+    Notification.Status.QUEUED,
+    Notification.Status.SENDING,
+    Notification.Status.TEMPORARY_FAILURE,
+)
 FAILURE_STATUSES = frozenset(
     {Notification.Status.PERMANENT_FAILURE, Notification.Status.TECHNICAL_FAILURE}
 )

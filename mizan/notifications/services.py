@@ -44,13 +44,13 @@ from .models import (
     Notification,
     ProviderMessage,
 )
+from .phones import e164
 
 logger = logging.getLogger("mizan.sms")
 
 Status = Notification.Status
 # A part of an attempt the provider gave up on; the message was sent again.
 PART_RETRIED = "retried"
-IN_FLIGHT = (Status.QUEUED, Status.SENDING, Status.TEMPORARY_FAILURE)
 
 # Which receipt may move a message from which status: anything else (a duplicate, a
 # late "sent" after "delivered", a failure after delivery) changes nothing.
@@ -683,22 +683,6 @@ REFERENCE_IN_TEXT = re.compile(
 )
 
 
-def _e164(number: str) -> str:
-    """Operators send "2126…", "+2126…" or "06…": compare them as the filing phone is kept."""
-    import phonenumbers
-
-    raw = (number or "").strip()
-    candidates = [raw] if raw.startswith("+") else [f"+{raw}", raw]
-    for candidate in candidates:
-        try:
-            parsed = phonenumbers.parse(candidate, "MA")
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return raw
-
-
 def inbound_sms_receive(*, provider: str, sender: str, text: str) -> InboundSms:
     """Answer a citizen who texts a reference with the case's status.
 
@@ -709,7 +693,7 @@ def inbound_sms_receive(*, provider: str, sender: str, text: str) -> InboundSms:
 
     now = timezone.now()
     inbound = InboundSms(
-        provider=provider, sender=_e164(sender)[:32], text=(text or "")[:1000], received_at=now
+        provider=provider, sender=e164(sender)[:32], text=(text or "")[:1000], received_at=now
     )
     match = REFERENCE_IN_TEXT.search(text or "")
     if match is None:

@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import phonenumbers
 import smpplib.client
 import smpplib.consts
 import smpplib.exceptions
@@ -44,6 +43,7 @@ from .gateways import (
     TemporaryGatewayError,
     UncertainGatewayError,
 )
+from .phones import e164
 
 logger = logging.getLogger("mizan.sms")
 
@@ -638,7 +638,8 @@ class SmppGateway:
         )
 
     def _inbound(self, pdu, esm_class: int) -> None:
-        sender = self._e164(_text(pdu.source_addr), pdu.source_addr_ton or 0)
+        ton = pdu.source_addr_ton or 0
+        sender = e164(_text(pdu.source_addr), region=self.default_region, international=ton == 1)
         data = pdu.short_message or getattr(pdu, "message_payload", None) or b""
         data_coding = pdu.data_coding or 0
         if esm_class & UDHI:
@@ -676,23 +677,6 @@ class SmppGateway:
             if len(partial.parts) < total:
                 return None
             return b"".join(partial.parts[index] for index in sorted(partial.parts))
-
-    def _e164(self, address: str, ton: int) -> str:
-        address = address.strip()
-        candidates = [address]
-        # Many SMSCs send international numbers without '+' and with TON 0 (unknown).
-        if address.isdigit() and not address.startswith("0"):
-            candidates.insert(0 if ton == 1 else 1, "+" + address)
-        numbers = []
-        for candidate in candidates:
-            # An alphanumeric sender id, for one, is no number at all.
-            with contextlib.suppress(phonenumbers.NumberParseException):
-                numbers.append(phonenumbers.parse(candidate, self.default_region))
-        for check in (phonenumbers.is_valid_number, phonenumbers.is_possible_number):
-            for number in numbers:
-                if check(number):
-                    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return address
 
 
 def _optional_int(value) -> int | None:

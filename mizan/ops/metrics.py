@@ -18,6 +18,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from mizan.notifications.selectors import oldest_in_flight_seconds
+
 from . import selectors
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -99,7 +101,7 @@ class DatabaseCollector:
         yield GaugeMetricFamily(
             "mizan_notifications_oldest_in_flight_seconds",
             "Age of the oldest queued, sending or temporarily failed notification (0: none).",
-            value=selectors.oldest_in_flight_notification_seconds(now),
+            value=oldest_in_flight_seconds(now),
         )
 
         depth = GaugeMetricFamily(

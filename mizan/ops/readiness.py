@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from mizan.notifications.selectors import oldest_in_flight_seconds
+
 from . import selectors
 
 logger = logging.getLogger("mizan.ops")
@@ -69,7 +71,7 @@ def _worker() -> str:
 
 
 def _notification_queue() -> str:
-    age = selectors.oldest_in_flight_notification_seconds()
+    age = oldest_in_flight_seconds()
     limit = settings.MIZAN_READY_QUEUE_AGE_SECONDS
     if age <= limit:
         return OK

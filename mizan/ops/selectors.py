@@ -9,7 +9,6 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from mizan.cases.models import Case
-from mizan.notifications.management.commands.notifications_status import IN_FLIGHT
 from mizan.notifications.models import Notification
 
 from .models import TaskRequestId, WorkerHeartbeat
@@ -30,14 +29,6 @@ def cases_by_procedure_and_status() -> list[tuple[str, str, int]]:
 def notifications_by_channel_and_status() -> list[tuple[str, str, int]]:
     rows = Notification.objects.order_by().values("channel", "status").annotate(count=Count("id"))
     return [(row["channel"], row["status"], row["count"]) for row in rows]
-
-
-def oldest_in_flight_notification_seconds(now: datetime | None = None) -> float:
-    """Age of the oldest message not yet handed over (as `notifications_status` counts it)."""
-    now = now or timezone.now()
-    in_flight = Notification.objects.filter(status__in=IN_FLIGHT)
-    oldest = in_flight.aggregate(oldest=Min("created_at"))["oldest"]
-    return max((now - oldest).total_seconds(), 0.0) if oldest else 0.0
 
 
 def task_queue_depths(now: datetime | None = None) -> list[QueueDepth]:

@@ -3,16 +3,13 @@
 import json
 
 from django.core.management.base import BaseCommand
-from django.db.models import Count, Min
-from django.utils import timezone
+from django.db.models import Count
 
 from mizan.notifications.models import DeliveryReceipt, Notification
-
-IN_FLIGHT = ["queued", "sending", "temporary-failure"]
+from mizan.notifications.selectors import oldest_in_flight_seconds
 
 
 def notifications_status() -> dict:
-    now = timezone.now()
     by_status = {
         row["status"]: row["count"]
         for row in Notification.objects.values("status").annotate(count=Count("id"))
@@ -20,13 +17,10 @@ def notifications_status() -> dict:
     by_provider: dict[str, dict[str, int]] = {}
     for row in Notification.objects.values("provider", "status").annotate(count=Count("id")):
         by_provider.setdefault(row["provider"] or "-", {})[row["status"]] = row["count"]
-    oldest = Notification.objects.filter(status__in=IN_FLIGHT).aggregate(oldest=Min("created_at"))[
-        "oldest"
-    ]
     return {
         "by_status": dict(sorted(by_status.items())),
         "by_provider": dict(sorted(by_provider.items())),
-        "oldest_in_flight_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0,
+        "oldest_in_flight_seconds": round(oldest_in_flight_seconds(), 1),
         "unmatched_receipts": DeliveryReceipt.objects.filter(
             outcome=DeliveryReceipt.Outcome.UNMATCHED
         ).count(),

@@ -162,6 +162,21 @@ def staff_roles_for_case(*, user, case: Case) -> set[str]:
     )
 
 
+def _prosecutor_of_unit(case: Case, user_id):
+    """The magistrate of the case's unit chosen to handle it, or a message to choose one."""
+    user = get_user_model().objects.filter(pk=user_id or None).first()
+    if (
+        user is None
+        or not Membership.objects.filter(
+            user=user, unit_id=case.unit_id, role=Role.MAGISTRATE
+        ).exists()
+    ):
+        raise DomainError(
+            _("Choose a prosecutor of this office."), code="input_required", field="assignee"
+        )
+    return user
+
+
 def _apply_inputs(*, case: Case, step: Step, inputs: dict) -> dict:
     """Validate and apply the step's extra inputs; return what the event records."""
     recorded: dict = {}
@@ -181,18 +196,8 @@ def _apply_inputs(*, case: Case, step: Step, inputs: dict) -> dict:
             # Staff look cases up by the office's own number too.
             case.search_text = f"{case.search_text} {normalise(case.registry_number)}"
         elif name == "assignee":
-            user = get_user_model().objects.filter(pk=value or None).first()
-            if (
-                user is None
-                or not Membership.objects.filter(
-                    user=user, unit_id=case.unit_id, role=Role.MAGISTRATE
-                ).exists()
-            ):
-                raise DomainError(
-                    _("Choose a prosecutor of this office."), code="input_required", field=name
-                )
-            case.assignee = user
-            recorded[name] = user.get_username()
+            case.assignee = _prosecutor_of_unit(case, value)
+            recorded[name] = case.assignee.get_username()
         elif name in ("destination", "transfer_to"):
             unit = Unit.objects.filter(
                 pk=value or None,
@@ -427,11 +432,8 @@ def case_reassign(
         if case.state.terminal:
             raise DomainError(_("This case is closed."), code="closed")
         previous = case.assignee.get_username() if case.assignee_id else ""
-        recorded = _apply_inputs(
-            case=case,
-            step=Step("reassign", "", (), "", frozenset(), inputs=("assignee",)),
-            inputs={"assignee": assignee_id},
-        )
+        case.assignee = _prosecutor_of_unit(case, assignee_id)
+        recorded = {"assignee": case.assignee.get_username()}
         case.save(update_fields=["assignee"])
         now = timezone.now()
         event = CaseEvent.objects.create(

@@ -7,6 +7,15 @@ def attachment_path(instance, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
 
 
+class ScanStatus(models.TextChoices):
+    # An infected file is refused, not stored; "infected" exists for files found later
+    # (a re-scan with newer signatures) and so that every answer of clamd has a name.
+    NOT_SCANNED = "not_scanned", _("not scanned")
+    CLEAN = "clean", _("no virus found")
+    INFECTED = "infected", _("virus found")
+    SCAN_FAILED = "scan_failed", _("virus scan failed")
+
+
 class Attachment(models.Model):
     """A document a citizen or agent uploaded, checked by its content, not its name."""
 
@@ -28,6 +37,12 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField()
+    scan_status = models.CharField(
+        max_length=20, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED
+    )
+    # The signature clamd named, or why the scan could not be done (for staff).
+    scan_detail = models.CharField(max_length=200, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]

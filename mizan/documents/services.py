@@ -1,4 +1,5 @@
 import hashlib
+import logging
 import re
 import secrets
 from pathlib import PurePath
@@ -10,9 +11,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 
 from .models import Attachment
+from .scanning import scan_content
+
+logger = logging.getLogger("mizan.documents")
 
 # What a citizen may attach: sniffed from the bytes, whatever the name says.
 ACCEPTED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -37,6 +42,12 @@ def attachment_check(*, uploaded_file) -> tuple[bytes, str]:
             code="file_too_large",
         )
     content = uploaded_file.read()
+    # An empty file has no type to sniff: say what is wrong rather than "not a PDF".
+    if not content:
+        raise DomainError(
+            _("“%(name)s” is empty. Please attach the document again.") % {"name": name},
+            code="file_empty",
+        )
     kind = filetype.guess(content)
     if kind is None or kind.mime not in ACCEPTED_TYPES:
         raise DomainError(
@@ -63,20 +74,68 @@ def safe_display_name(name: str | None) -> str:
     return cleaned[:200] or "document"
 
 
-def attachment_store(*, uploaded_file, upload_token: str = "") -> Attachment:
+def attachment_store(
+    *, uploaded_file, upload_token: str = "", actor=None, ip_address: str | None = None
+) -> Attachment:
+    """Check, scan and keep an upload; a DomainError says what to fix when it is refused.
+
+    An infected file is never written: the refusal goes to the audit log instead. A
+    scanner that is down or slow does not stop the citizen: the file is kept with the
+    status "scan failed", which staff see next to it (see docs/documents.md).
+    """
     content, mime = attachment_check(uploaded_file=uploaded_file)
+    name = safe_display_name(uploaded_file.name)
     digest = hashlib.sha256(content).hexdigest()
+    scan = scan_content(content)
+    if scan.infected:
+        raise _infected_refusal(
+            name=name,
+            digest=digest,
+            size=len(content),
+            mime=mime,
+            signature=scan.detail,
+            actor=actor,
+            ip_address=ip_address,
+        )
     attachment = Attachment(
         upload_token=upload_token,
-        original_name=safe_display_name(uploaded_file.name),
+        original_name=name,
         content_type=mime,
         size=len(content),
         sha256=digest,
         uploaded_at=timezone.now(),
+        scan_status=scan.status,
+        scan_detail=scan.detail,
+        scanned_at=scan.scanned_at,
     )
     attachment.file.save(digest, ContentFile(content), save=False)
     attachment.save()
     return attachment
+
+
+def _infected_refusal(*, name, digest, size, mime, signature, actor, ip_address) -> DomainError:
+    """Audit the refusal (the file itself is not kept) and word it for the citizen."""
+    logger.warning("upload refused: clamd found %s in a file (sha256 %s)", signature, digest)
+    # Written at once, in the caller's transaction if there is one: a caller that rolls
+    # back on the DomainError loses this entry too, so uploads are best stored before
+    # the caller opens its own atomic block.
+    audit_record(
+        action="attachment.refused_infected",
+        object_type="attachment",
+        object_id=digest,
+        actor=actor,
+        actor_label="" if actor is not None else "citizen",
+        ip_address=ip_address,
+        data={"name": name, "size": size, "content_type": mime, "signature": signature},
+    )
+    return DomainError(
+        _(
+            "“%(name)s” seems to contain a virus, so it was not accepted. Please attach "
+            "another copy of the document (for example a new scan or photo of the paper)."
+        )
+        % {"name": name},
+        code="file_infected",
+    )
 
 
 def new_upload_token() -> str:

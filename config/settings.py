@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "mizan.notifications",
     "mizan.backoffice",
     "mizan.portal",
+    "mizan.faq",
+    "mizan.receipts",
     "mizan.ops",
 ]
 
@@ -209,8 +211,24 @@ STORAGES = {
 # Attachments larger than this are refused with a message, before they are stored.
 MIZAN_UPLOAD_MAX_BYTES = env.int("MIZAN_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 MIZAN_UPLOAD_MAX_FILES = env.int("MIZAN_UPLOAD_MAX_FILES", default=5)
+# Malware scan of each upload by ClamAV's clamd (INSTREAM): a Unix socket path, or
+# host:port for TCP (the socket wins when both are set). Neither: files are kept as
+# "not scanned" and `check --deploy` warns (mizan.W005). See docs/documents.md.
+MIZAN_CLAMD_SOCKET = env.str("MIZAN_CLAMD_SOCKET", default="")
+MIZAN_CLAMD_ADDRESS = env.str("MIZAN_CLAMD_ADDRESS", default="")
+# Seconds for the whole scan of one file; past it the file is kept as "scan failed".
+MIZAN_CLAMD_TIMEOUT = env.float("MIZAN_CLAMD_TIMEOUT", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- receipts -----------------------------------------------------------------------
+# Signs the PDF receipts (docs/receipts.md): base64 of a 32-byte Ed25519 seed, e.g.
+# `python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"`.
+# Unset, a key derived from MIZAN_SECRET_KEY is used and `check --deploy` warns.
+MIZAN_RECEIPT_SIGNING_KEY = env.str("MIZAN_RECEIPT_SIGNING_KEY", default="")
+# After a key change, the base64 public keys (comma-separated) of the keys retired, so
+# that the receipts they signed still verify.
+MIZAN_RECEIPT_PREVIOUS_PUBLIC_KEYS = env.list("MIZAN_RECEIPT_PREVIOUS_PUBLIC_KEYS", default=[])
 
 # --- citizens' one-time codes -------------------------------------------------------
 MIZAN_OTP_TTL_SECONDS = env.int("MIZAN_OTP_TTL_SECONDS", default=600)
@@ -332,6 +350,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("MIZAN_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Receipts: WeasyPrint logs each rendering step, and fontTools each font table it
+        # subsets, at INFO; their warnings and errors still show.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 CSRF_FAILURE_VIEW = "mizan.portal.views.csrf_failure"

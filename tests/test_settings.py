@@ -17,6 +17,8 @@ PRODUCTION = {
     "MIZAN_SECURE_COOKIES": "true",
     "MIZAN_HSTS_PRELOAD": "true",
     "MIZAN_EMAIL": "smtp",
+    "MIZAN_RECEIPT_SIGNING_KEY": "bWl6YW4tdGVzdHMtcmVjZWlwdC1zaWduaW5nLWtleSE=",
+    "MIZAN_CLAMD_ADDRESS": "clamav:3310",
     "MIZAN_SMS_GATEWAYS": (
         '[{"name": "aggregator", "kind": "http-json", "url": "https://sms.example.ma/v1/messages",'
         ' "token": "t", "webhook_secret": "s"}]'

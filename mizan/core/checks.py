@@ -41,3 +41,50 @@ def sms_reach_citizens(app_configs, **kwargs):
                 )
             )
     return problems
+
+
+@register(deploy=True)
+def uploads_are_scanned(app_configs, **kwargs):
+    """Production uploads should go through clamd; without it each is kept "not scanned"."""
+    from mizan.documents.scanning import clamd_target
+
+    try:
+        target = clamd_target()
+    except ValueError as error:
+        return [Warning(f"{error}: uploads are kept as 'scan failed'.", id="mizan.W005")]
+    if target is None:
+        return [
+            Warning(
+                "No malware scanner: uploaded documents are kept as 'not scanned'.",
+                hint="Set MIZAN_CLAMD_SOCKET or MIZAN_CLAMD_ADDRESS; see docs/documents.md.",
+                id="mizan.W005",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def receipts_have_their_own_key(app_configs, **kwargs):
+    """Without its own key, the receipt key is derived from SECRET_KEY: changing
+    SECRET_KEY would then make every receipt already issued fail verification."""
+    if settings.MIZAN_RECEIPT_SIGNING_KEY:
+        return []
+    return [
+        Warning(
+            "MIZAN_RECEIPT_SIGNING_KEY is not set: receipts are signed with a key derived "
+            "from MIZAN_SECRET_KEY, and changing that secret would make every receipt "
+            "already issued fail verification.",
+            hint="Set MIZAN_RECEIPT_SIGNING_KEY; see docs/receipts.md.",
+            id="mizan.W004",
+        )
+    ]
+
+
+@register()
+def receipt_keys_are_valid(app_configs, **kwargs):
+    from mizan.receipts.keys import configuration_errors
+
+    return [
+        Error(problem, hint="See docs/receipts.md.", id="mizan.E002")
+        for problem in configuration_errors()
+    ]

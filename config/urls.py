@@ -12,6 +12,8 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("backoffice/", include("mizan.backoffice.urls")),
+    path("", include("mizan.receipts.urls")),
+    path("", include("mizan.faq.urls")),
     path("", include("mizan.portal.urls")),
     prefix_default_language=True,
 )

@@ -27,6 +27,7 @@ class Unit(models.Model):
         MOROCCANS_ABROAD_DESK = "mre_desk", _("Desk for Moroccans abroad")
         MEDIATOR_HEAD_OFFICE = "mediator_head", _("Mediator of the Kingdom, head office")
         MEDIATOR_DELEGATION = "mediator_delegation", _("Regional delegation of the Mediator")
+        INFORMATION_DESK = "information_desk", _("Information desk")
 
     code = models.CharField(max_length=60, unique=True)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="units")

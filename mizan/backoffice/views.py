@@ -29,7 +29,9 @@ from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.deadlines.selectors import HolidayCalendar
 from mizan.deadlines.services import deadline_status
+from mizan.procedures.grievance import DEFAULT_ANSWER_DAYS
 from mizan.procedures.registry import PROCEDURES, get_procedure
+from mizan.procedures.selectors import commission_sessions_open
 
 from .access import staff_required
 
@@ -253,11 +255,27 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
         if needs_offices
         else []
     )
+    step_inputs = {name for step in steps for name in step.inputs}
+    other_units = (
+        Unit.objects.filter(is_active=True)
+        .exclude(pk=case.unit_id)
+        .exclude(kind=Unit.Kind.COURT_REGISTRY)
+        .select_related("court", "region")
+        if step_inputs & {"competent_unit", "forward_to"}
+        else []
+    )
     return render(
         request,
         "backoffice/case.html",
         {
             "case": case,
+            "other_units": other_units,
+            "commission_sessions": (
+                commission_sessions_open() if "commission_session" in step_inputs else []
+            ),
+            "default_answer_days": DEFAULT_ANSWER_DAYS,
+            # An answered question can be published to the FAQ, edited first.
+            "faq_draft": _faq_draft(case),
             "summary": get_procedure(case.procedure).summary(case),
             "steps": steps,
             "timeline": selectors.staff_timeline(case=case),
@@ -278,15 +296,40 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
     )
 
 
+def _faq_draft(case):
+    if case.procedure != "question" or case.status not in ("answered", "closed"):
+        return None
+    from mizan.faq.services import anonymise
+
+    answer = case.events.filter(step="answer").order_by("-at").first()
+    return {
+        "question": anonymise(case.details.get("facts", "")),
+        "answer": anonymise(answer.citizen_message if answer else ""),
+    }
+
+
+# Every input a workflow step may take (see Step.inputs and cases.services._apply_inputs).
+STEP_INPUT_NAMES = (
+    "registry_number",
+    "assignee",
+    "destination",
+    "transfer_to",
+    "commission_session",
+    "bail_amount",
+    "bail_conditions",
+    "competent_unit",
+    "competent_body",
+    "answer_days",
+    "forward_to",
+)
+
+
 @staff_required
 @require_POST
 def case_step(request, reference):
     case = _case_or_404(request, reference)
     step_name = request.POST.get("step", "")
-    inputs = {
-        name: request.POST.get(name, "")
-        for name in ("registry_number", "assignee", "destination", "transfer_to")
-    }
+    inputs = {name: request.POST.get(name, "") for name in STEP_INPUT_NAMES}
     try:
         case_transition(
             case_id=case.pk,
@@ -311,6 +354,28 @@ def case_step(request, reference):
         )
     step = case.workflow.step(step_name)
     messages.success(request, _("Done: %(step)s.") % {"step": step.label})
+    return redirect("backoffice:case", reference=case.reference)
+
+
+@staff_required
+@require_POST
+def case_publish_faq(request, reference):
+    """Publish an answered question, edited and anonymised, to the public FAQ."""
+    from mizan.faq.services import faq_publish
+
+    case = _case_or_404(request, reference)
+    try:
+        faq_publish(
+            case_id=case.pk,
+            question=request.POST.get("faq_question", ""),
+            answer=request.POST.get("faq_answer", ""),
+            language=request.POST.get("faq_language") or case.language,
+            actor=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _render_case(request, case, values=request.POST, status=400)
+    messages.success(request, _("Published to the public FAQ."))
     return redirect("backoffice:case", reference=case.reference)
 
 

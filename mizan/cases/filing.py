@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,7 +98,10 @@ def _file_pending(pending: PendingFiling, *, ip_address: str | None) -> Filing:
     data = dict(pending.data)
     attachment_ids = data.pop("attachment_ids", [])
     filer = data.pop("filer")
-    commune = Commune.objects.get(pk=data["commune"])
+    data.pop("form_input", None)
+    # Filed by an agent for the citizen: the channel and the agent are recorded.
+    assisted = data.pop("assisted", None) or {}
+    commune = Commune.objects.filter(pk=data.get("commune") or None).first()
     filing = case_submit(
         procedure=pending.procedure,
         filer_name=filer["name"],
@@ -108,6 +112,8 @@ def _file_pending(pending: PendingFiling, *, ip_address: str | None) -> Filing:
         details=data,
         attachment_ids=attachment_ids,
         ip_address=ip_address,
+        channel=assisted.get("channel", "web"),
+        filed_by=get_user_model().objects.filter(pk=assisted.get("agent") or None).first(),
     )
     pending.case = filing.case
     pending.save(update_fields=["case"])

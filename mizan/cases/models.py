@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from mizan.accounts.models import Unit
+from mizan.procedures.common import CHANNELS
 from mizan.procedures.registry import get_procedure, procedure_choices
 from mizan.reference.models import Commune
 
@@ -50,6 +51,16 @@ class Case(models.Model):
     details = models.JSONField(default=dict)
     access_code_hash = models.CharField(max_length=64)
     consent_at = models.DateTimeField()
+    # How the request reached us (counted in statistics); an agent filing at a counter,
+    # a stand or on the phone is recorded as `filed_by`.
+    channel = models.CharField(max_length=10, choices=CHANNELS, default="web")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     submitted_at = models.DateTimeField(db_index=True)
     status_changed_at = models.DateTimeField()

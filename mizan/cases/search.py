@@ -54,12 +54,28 @@ def search_text_for(*, reference: str, filer_name: str, filer_phone: str, detail
     phone = str(filer_phone)
     if phone.startswith("+212"):
         parts.append("0" + phone[4:])  # as Moroccans write it: 06…
-    for key in ("id_number", "complainant_name", "facts", "place_detail", "organisation_name"):
+    for key in (
+        "id_number",
+        "complainant_name",
+        "facts",
+        "place_detail",
+        "organisation_name",
+        "administration",
+        "subject",
+        "case_number",
+        "surety",
+    ):
         value = details.get(key)
         if isinstance(value, str):
             parts.append(value)
-    for person in details.get("accused") or []:
-        if isinstance(person, dict):
+    # The people a request is about: the accused, the convicted or detained person, the
+    # person a representative files for.
+    people = list(details.get("accused") or [])
+    people += [details.get(key) for key in ("convicted", "detainee", "concerned", "judgment")]
+    for person in people:
+        if isinstance(person, str):
+            parts.append(person)
+        elif isinstance(person, dict):
             parts.extend(str(value) for value in person.values() if isinstance(value, str))
     return normalise(" ".join(parts))[:20000]
 

@@ -180,3 +180,49 @@ def case_accesses_for_citizen(*, case: Case, limit: int = 30) -> list[dict]:
     )
     units = {unit.pk: unit for unit in Unit.objects.filter(pk__in={row["unit"] for row in rows})}
     return [{**row, "unit": units[row["unit"]]} for row in rows]
+
+
+def citizen_decision(*, case: Case) -> list[tuple[str, str]]:
+    """What a decision set that the citizen must know, beyond its message: the bail's
+    amount and conditions, the body a grievance was redirected to, the commission
+    session a pardon request is scheduled to."""
+    from django.utils.translation import gettext as _
+
+    details = case.details
+    rows = []
+    bail = details.get("bail_decision")
+    if bail:
+        rows.append((_("Bail to deposit (dirhams)"), bail.get("amount", "")))
+        if bail.get("conditions"):
+            rows.append((_("Conditions"), bail["conditions"]))
+    redirect = details.get("redirect")
+    if redirect:
+        rows.append((_("Competent body"), redirect.get("body", "")))
+    if details.get("commission_session_label") and not case.state.terminal:
+        rows.append((_("Session of the pardon commission"), details["commission_session_label"]))
+    return rows
+
+
+def cases_for_phone(*, phone: str) -> list[Case]:
+    """Every request filed with this phone, or naming it as the person concerned (a
+    lawyer or relative filed for them), newest first: the citizen space."""
+    from django.db.models import Q
+
+    return list(
+        Case.objects.filter(Q(filer_phone=phone) | Q(details__concerned__phone=phone))
+        .select_related("unit", "unit__court", "unit__region")
+        .order_by("-submitted_at")[:200]
+    )
+
+
+def messages_for_phone(*, phone: str, limit: int = 50):
+    """The SMS Mizan sent to this phone about requests (one-time codes excluded)."""
+    from mizan.notifications.models import Notification
+
+    return list(
+        Notification.objects.filter(
+            recipient=phone, channel=Notification.Channel.SMS, case__isnull=False
+        )
+        .select_related("case")
+        .order_by("-created_at")[:limit]
+    )

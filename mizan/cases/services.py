@@ -6,6 +6,7 @@
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -20,6 +21,7 @@ from mizan.core.errors import DomainError
 from mizan.deadlines.services import deadline_for
 from mizan.documents.models import Attachment
 from mizan.notifications.services import citizen_notify, notification_queue, tracking_link
+from mizan.procedures.grievance import DEFAULT_ANSWER_DAYS
 from mizan.procedures.registry import get_procedure
 from mizan.procedures.workflow import CITIZEN, Step
 
@@ -73,12 +75,34 @@ def _due_at(state, since, *, holidays=None):
 
 
 def notification_context(case: Case, **extra) -> dict:
+    with translation.override(case.language):
+        status = str(case.state.citizen_label)
     return {
         "reference": case.reference,
         "link": tracking_link(reference=case.reference, language=case.language),
         "registry_number": case.registry_number,
+        "status": status,
+        "amount": (case.details.get("bail_decision") or {}).get("amount", ""),
         **extra,
     }
+
+
+def _notify_parties(*, case: Case, event: CaseEvent, template_key: str) -> None:
+    """Tell the filer (SMS, and e-mail if given) and, when someone filed for them, the
+    person concerned on the phone the filer gave for them."""
+    context = notification_context(case)
+    citizen_notify(case=case, case_event=event, template_key=template_key, context=context)
+    concerned_phone = (case.details.get("concerned") or {}).get("phone")
+    if concerned_phone and concerned_phone != str(case.filer_phone):
+        notification_queue(
+            template_key=template_key,
+            recipient=concerned_phone,
+            language=case.language,
+            context=context,
+            idempotency_key=f"case-event:{event.pk}:sms:{concerned_phone}",
+            case=case,
+            case_event=event,
+        )
 
 
 def case_submit(
@@ -92,8 +116,14 @@ def case_submit(
     details: dict,
     attachment_ids: list[int] = (),
     ip_address: str | None = None,
+    channel: str = "web",
+    filed_by=None,
 ) -> Filing:
-    """File a request: route it, give it a reference, tell the filer — atomically."""
+    """File a request: route it, give it a reference, tell the filer — atomically.
+
+    `filed_by` is the agent who filed it for the citizen (at a counter, a stand, on the
+    phone), `channel` how it reached us.
+    """
     spec = get_procedure(procedure)
     destination = spec.router(commune, details)
     now = timezone.now()
@@ -114,6 +144,8 @@ def case_submit(
             details=details,
             access_code_hash=access_code_hash(reference=reference, access_code=access_code),
             consent_at=now,
+            channel=channel,
+            filed_by=filed_by,
             submitted_at=now,
             status_changed_at=now,
             due_at=_due_at(spec.workflow.state(spec.workflow.initial), now),
@@ -135,22 +167,22 @@ def case_submit(
             to_status=case.status,
             actor_kind=CaseEvent.ActorKind.CITIZEN,
             at=now,
-            data={"unit": destination.unit.code, "to_confirm": destination.to_confirm},
+            data={
+                "unit": destination.unit.code,
+                "to_confirm": destination.to_confirm,
+                "channel": channel,
+            },
         )
         audit_record(
             action="case.submitted",
             object_type="case",
             object_id=reference,
-            actor_label=f"citizen:{filer_phone}",
+            actor=filed_by,
+            actor_label="" if filed_by else f"citizen:{filer_phone}",
             ip_address=ip_address,
-            data={"procedure": procedure, "unit": destination.unit.code},
+            data={"procedure": procedure, "unit": destination.unit.code, "channel": channel},
         )
-        citizen_notify(
-            case=case,
-            case_event=event,
-            template_key=spec.received_message,
-            context=notification_context(case),
-        )
+        _notify_parties(case=case, event=event, template_key=spec.received_message)
     return Filing(case=case, access_code=access_code)
 
 
@@ -216,6 +248,128 @@ def _apply_inputs(*, case: Case, step: Step, inputs: dict) -> dict:
                 case.unit = unit
                 case.destination_to_confirm = False
                 case.assignee = None
+        elif name == "commission_session":
+            recorded.update(_schedule_commission(case, value))
+        elif name == "bail_amount":
+            amount = _amount(value)
+            conditions = (inputs.get("bail_conditions") or "").strip()[:2000]
+            case.details = {
+                **case.details,
+                "bail_decision": {"amount": amount, "conditions": conditions},
+            }
+            recorded.update(bail_amount=amount, bail_conditions=conditions)
+        elif name == "competent_unit":
+            unit = (
+                Unit.objects.filter(pk=value or None, is_active=True)
+                .exclude(pk=case.unit_id)
+                .first()
+            )
+            if unit is None:
+                raise DomainError(
+                    _("Choose the competent body among those on the list."),
+                    code="input_required",
+                    field=name,
+                )
+            with translation.override(case.language):
+                body = str(unit)
+            case.details = {**case.details, "redirect": {"unit": unit.code, "body": body}}
+            recorded.update(competent_unit=unit.code, competent_body=body)
+        elif name == "competent_body":
+            if not value:
+                raise DomainError(
+                    _("Name the competent body, so the citizen knows where to turn."),
+                    code="input_required",
+                    field=name,
+                )
+            case.details = {**case.details, "redirect": {"body": value[:300]}}
+            recorded[name] = value[:300]
+        elif name == "answer_days":
+            recorded[name] = _whole_days(value, default=DEFAULT_ANSWER_DAYS)
+        elif name == "forward_to":
+            unit = (
+                Unit.objects.filter(pk=value or None, is_active=True)
+                .exclude(pk=case.unit_id)
+                .first()
+            )
+            if unit is None:
+                raise DomainError(
+                    _("Choose the institution to forward the question to."),
+                    code="input_required",
+                    field=name,
+                )
+            recorded.update(forward_to=unit.code, from_unit=case.unit.code)
+            case.unit = unit
+            case.assignee = None
+    return recorded
+
+
+def _amount(value) -> str:
+    """A bail amount in dirhams, as typed with spaces, dots or commas for thousands."""
+    from decimal import Decimal, InvalidOperation
+
+    text = str(value or "").replace(" ", "").replace("\u202f", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if amount is None or amount <= 0 or amount > Decimal("100000000"):
+        raise DomainError(
+            _("Enter the bail amount in dirhams, as a number (for example 20000)."),
+            code="input_required",
+            field="bail_amount",
+        )
+    return f"{amount.quantize(Decimal('1')):,}".replace(",", " ")
+
+
+def _whole_days(value, *, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 365:
+        raise DomainError(
+            _("Enter a number of days between 1 and 365."),
+            code="input_required",
+            field="answer_days",
+        )
+    return days
+
+
+def _schedule_commission(case: Case, value) -> dict:
+    from mizan.procedures.selectors import commission_sessions_open
+
+    session = commission_sessions_open().filter(pk=value or None).first()
+    if session is None:
+        raise DomainError(
+            _("Choose a session of the commission whose agenda is still open."),
+            code="input_required",
+            field="commission_session",
+        )
+    label = session.date.isoformat()
+    case.details = {
+        **case.details,
+        "commission_session": session.pk,
+        "commission_session_label": label,
+    }
+    return {"commission_session": session.pk, "commission_session_date": label}
+
+
+def _handover(case: Case) -> dict:
+    """The citizen agreed: the competent body named at redirection takes the file,
+    under the same reference."""
+    code = (case.details.get("redirect") or {}).get("unit")
+    unit = Unit.objects.filter(code=code or None, is_active=True).first()
+    if unit is None:
+        raise DomainError(
+            _("The competent body can no longer receive files here. Please contact it directly."),
+            code="handover_impossible",
+        )
+    recorded = {"from_unit": case.unit.code, "to_unit": unit.code}
+    case.unit = unit
+    case.assignee = None
+    case.destination_to_confirm = False
     return recorded
 
 
@@ -288,12 +442,17 @@ def case_transition(
                 _("Write the message for this step."), code="input_required", field="message"
             )
         recorded = _apply_inputs(case=case, step=step, inputs=inputs or {})
+        if step.effect == "handover":
+            recorded.update(_handover(case))
 
         now = timezone.now()
         from_status = case.status
         case.status = step.target
         case.status_changed_at = now
         case.due_at = _due_at(workflow.state(step.target), now)
+        if "answer_days" in recorded:
+            # The deadline the administration was given, in calendar days.
+            case.due_at = now + timedelta(days=recorded["answer_days"])
         if workflow.state(step.target).terminal:
             case.closed_at = now
         case.save()
@@ -320,12 +479,51 @@ def case_transition(
             data={"step": step.name, "from": from_status, "to": case.status, **recorded},
         )
         if step.notify:
-            citizen_notify(
-                case=case,
-                case_event=event,
-                template_key=step.notify,
-                context=notification_context(case),
+            _notify_parties(case=case, event=event, template_key=step.notify)
+    return event
+
+
+def case_citizen_step(
+    *,
+    case_id: int,
+    step_name: str,
+    citizen_phone: str,
+    message: str = "",
+    uploaded_files: list = (),
+    expected_status: str | None = None,
+    ip_address: str | None = None,
+) -> CaseEvent:
+    """The filer takes one of their steps (answer, withdraw, agree to a handover, send
+    a bail deposit receipt), with documents where the step takes them, in one go."""
+    from mizan.documents.services import attachment_store
+
+    case = Case.objects.filter(pk=case_id).only("procedure").first()
+    step = case.workflow.step(step_name) if case else None
+    if step is not None and CITIZEN in step.roles:
+        if uploaded_files and not step.uploads:
+            raise DomainError(_("This step takes no documents."), code="no_uploads")
+        if step.uploads_required and not uploaded_files:
+            raise DomainError(
+                _("Attach the document (PDF, JPEG or PNG)."), code="input_required", field="files"
             )
+    # Stored first, each in its own transaction: a refused file (a virus) keeps its audit
+    # entry even though the step is not taken. Files of a step that then fails stay
+    # unattached, and are purged with other abandoned uploads.
+    stored = [
+        attachment_store(uploaded_file=upload, ip_address=ip_address) for upload in uploaded_files
+    ]
+    with transaction.atomic():
+        event = case_transition(
+            case_id=case_id,
+            step_name=step_name,
+            citizen_phone=citizen_phone,
+            message=message,
+            expected_status=expected_status,
+            ip_address=ip_address,
+        )
+        Attachment.objects.filter(pk__in=[a.pk for a in stored]).update(
+            case_id=case_id, case_event=event
+        )
     return event
 
 
@@ -338,22 +536,15 @@ def case_citizen_reply(
     ip_address: str | None = None,
 ) -> CaseEvent:
     """The filer answers a request for information, with documents, in one step."""
-    from mizan.documents.services import attachment_store
-
-    with transaction.atomic():
-        stored = [attachment_store(uploaded_file=upload) for upload in uploaded_files]
-        event = case_transition(
-            case_id=case_id,
-            step_name="provide_information",
-            citizen_phone=citizen_phone,
-            message=message,
-            expected_status="info_requested",
-            ip_address=ip_address,
-        )
-        Attachment.objects.filter(pk__in=[a.pk for a in stored]).update(
-            case_id=case_id, case_event=event
-        )
-    return event
+    return case_citizen_step(
+        case_id=case_id,
+        step_name="provide_information",
+        citizen_phone=citizen_phone,
+        message=message,
+        uploaded_files=uploaded_files,
+        expected_status="info_requested",
+        ip_address=ip_address,
+    )
 
 
 def case_citizen_unreached(*, case_id: int, notification) -> None:

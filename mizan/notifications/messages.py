@@ -41,6 +41,26 @@ MESSAGES = {
     ),
     "complaint.closed": _("Mizan: complaint %(reference)s is closed."),
     "case.status_reply": _("Mizan: %(reference)s: %(status)s. See %(link)s"),
+    # Shared by every procedure but the complaint (whose wordings came first).
+    "case.received": _("Mizan: request received, reference %(reference)s. Follow it: %(link)s"),
+    "case.update": _("Mizan: your request %(reference)s: %(status)s. See %(link)s"),
+    "case.info_requested": _(
+        "Mizan: information is needed for your request %(reference)s. See %(link)s"
+    ),
+    "case.info_provided": _("Mizan: we received your information for request %(reference)s."),
+    "case.decided": _("Mizan: decision on your request %(reference)s: %(status)s. See %(link)s"),
+    "case.withdrawn": _("Mizan: your request %(reference)s was withdrawn, as you asked."),
+    "bail.granted": _(
+        "Mizan: %(reference)s: release on bail granted, bail of %(amount)s MAD. "
+        "Conditions and next step: %(link)s"
+    ),
+    "grievance.handover_proposed": _(
+        "Mizan: %(reference)s: another body is competent. Your agreement is needed: %(link)s"
+    ),
+    "grievance.redirected": _(
+        "Mizan: %(reference)s: the Mediator is not competent; see which body is: %(link)s"
+    ),
+    "question.answered": _("Mizan: your question %(reference)s was answered. Read it: %(link)s"),
 }
 
 # E-mails carry the same text as the SMS, under this subject.
@@ -54,6 +74,7 @@ SAMPLE_CONTEXT = {
     "link": "https://mizan.justice.gov.ma/ar/track/PLT-2026-000001-N/",
     "registry_number": "2026/2101/12345",
     "status": "قيد الدراسة",
+    "amount": "100 000",
 }
 
 

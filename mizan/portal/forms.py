@@ -36,6 +36,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
+    def __init__(self, *args, **kwargs):
+        # An empty file is refused by the documents service, with the file's name.
+        kwargs.setdefault("allow_empty_file", True)
+        super().__init__(*args, **kwargs)
+
     def clean(self, data, initial=None):
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
@@ -300,4 +305,56 @@ class InformationForm(Form):
     )
     attachments = MultipleFileField(
         label=_("Documents (optional)"), required=False, help_text=_("PDF, JPEG or PNG.")
+    )
+
+
+class CitizenStepForm(Form):
+    """One of the citizen's own steps on the tracking page (withdraw, agree to a
+    handover, send a deposit receipt): fields follow what the step takes."""
+
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        max_length=8000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachments = MultipleFileField(
+        label=_("Documents"), required=False, help_text=_("PDF, JPEG or PNG.")
+    )
+    confirm = forms.BooleanField(
+        template_name="includes/checkbox_field.html",
+        label=_("I confirm that I want to withdraw my request."),
+        error_messages={"required": _("Tick the box to confirm the withdrawal.")},
+    )
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, prefix=step.name, **kwargs)
+        self.step = step
+        if step.name != "withdraw":
+            del self.fields["confirm"]
+        if not step.uploads:
+            del self.fields["attachments"]
+        elif step.uploads_required:
+            self.fields["attachments"].required = True
+            self.fields["attachments"].error_messages["required"] = _(
+                "Attach the document (PDF, JPEG or PNG)."
+            )
+        if step.message_required:
+            self.fields["message"].required = True
+            self.fields["message"].label = _("Your message")
+            self.fields["message"].error_messages["required"] = _("Write your message.")
+
+
+class SpacePhoneForm(Form):
+    phone = PhoneNumberField(
+        label=_("Mobile phone"),
+        region="MA",
+        help_text=_("The number you used when filing. We send a code to it."),
+        error_messages={
+            "required": _("Enter your mobile number: we send the code to it."),
+            "invalid": _("Enter a valid mobile number, for example 0612345678 or +33612345678."),
+        },
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}
+        ),
     )

@@ -3,6 +3,7 @@
 Views parse input and call one service or selector; every rule lives in services.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
@@ -23,7 +24,7 @@ from mizan.cases.filing import (
     filing_start,
     pending_filing_get,
 )
-from mizan.cases.services import access_code_matches, case_citizen_reply
+from mizan.cases.services import access_code_matches, case_citizen_reply, case_citizen_step
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
@@ -33,9 +34,11 @@ from mizan.documents.services import (
     attachments_keep_for_form,
     new_upload_token,
 )
+from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.reference.models import Commune
 
-from .forms import CodeForm, ComplaintForm, InformationForm, TrackForm
+from .forms import CitizenStepForm, CodeForm, ComplaintForm, InformationForm, TrackForm
+from .procedure_forms import FILING_FORMS
 
 UPLOAD_SALT = "mizan.upload-token"
 SESSION_TRACKED = "mizan_tracked"
@@ -44,7 +47,7 @@ SESSION_TRACK_CHALLENGE = "mizan_track_challenge"
 
 
 def home(request):
-    return render(request, "portal/home.html")
+    return render(request, "portal/home.html", {"procedures": list(PROCEDURES.values())})
 
 
 def _kept_uploads(request) -> tuple[str, list[Attachment]]:
@@ -96,7 +99,13 @@ def complaint_form(request):
             upload_errors = []
             for uploaded in request.FILES.getlist("attachments"):
                 try:
-                    kept.append(attachment_store(uploaded_file=uploaded, upload_token=token))
+                    kept.append(
+                        attachment_store(
+                            uploaded_file=uploaded,
+                            upload_token=token,
+                            ip_address=client_ip(request),
+                        )
+                    )
                 except DomainError as error:
                     upload_errors.append(error.message)
             for error in upload_errors:
@@ -138,10 +147,22 @@ def _complaint_pending_data(form: ComplaintForm, kept: list[Attachment]) -> dict
 
 @require_http_methods(["GET", "POST"])
 def complaint_confirm(request, token):
+    return filing_code(request, token)
+
+
+def _form_url(procedure: str) -> str:
+    if procedure == "complaint":
+        return reverse("portal:complaint_form")
+    return reverse("portal:procedure_form", kwargs={"procedure": procedure})
+
+
+@require_http_methods(["GET", "POST"])
+def filing_code(request, token):
+    """The one-time code that proves the phone, then the filing (any procedure)."""
     pending = pending_filing_get(token=token)
     if pending is None:
         messages.error(request, _("This form has expired. Please fill it in again."))
-        return redirect("portal:complaint_form")
+        return redirect("portal:home")
     if pending.case_id:
         return redirect("portal:filed", reference=pending.case.reference)
     form = CodeForm()
@@ -150,7 +171,7 @@ def complaint_confirm(request, token):
             if "resend" in request.POST:
                 filing_resend_code(pending=pending, ip_address=client_ip(request))
                 messages.success(request, _("A new code was sent."))
-                return redirect("portal:complaint_confirm", token=token)
+                return redirect(request.path)
             form = CodeForm(request.POST)
             if form.is_valid():
                 filing = filing_confirm(
@@ -173,8 +194,93 @@ def complaint_confirm(request, token):
     return render(
         request,
         "portal/complaint_confirm.html",
-        {"form": form, "pending": pending, "phone": _masked(str(pending.phone))},
+        {
+            "form": form,
+            "pending": pending,
+            "phone": _masked(str(pending.phone)),
+            "procedure": get_procedure(pending.procedure),
+            "change_url": f"{_form_url(pending.procedure)}?draft={pending.token}",
+        },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def procedure_form(request, procedure):
+    """The filing form of a procedure other than the complaint (which has its own page)."""
+    form_class = FILING_FORMS.get(procedure)
+    if form_class is None:
+        if procedure == "complaint":
+            return redirect("portal:complaint_form")
+        raise Http404
+    language = get_language()
+    token, kept = new_upload_token(), []
+    if request.method == "GET":
+        initial = {}
+        pending = pending_filing_get(token=request.GET.get("draft", ""))
+        if pending is not None and not pending.case_id and pending.procedure == procedure:
+            # Back from the code page to change something: the form as it was typed.
+            initial = dict(pending.data.get("form_input", {}))
+            kept = attachments_keep_for_form(
+                attachment_ids=pending.data.get("attachment_ids", []), upload_token=token
+            )
+        form = form_class(initial=initial, language=language)
+    else:
+        token, kept = _kept_uploads(request)
+        form = form_class(request.POST, request.FILES, language=language, kept_uploads=len(kept))
+        valid = form.is_valid()
+        upload_errors = []
+        for uploaded in request.FILES.getlist("attachments"):
+            try:
+                kept.append(
+                    attachment_store(
+                        uploaded_file=uploaded, upload_token=token, ip_address=client_ip(request)
+                    )
+                )
+            except DomainError as error:
+                upload_errors.append(error.message)
+        for error in upload_errors:
+            form.add_error("attachments", error)
+        if valid and not upload_errors:
+            data = form.details()
+            data["attachment_ids"] = [a.pk for a in kept]
+            data["filer"] = form.filer()
+            data["form_input"] = _form_input(request.POST, form)
+            try:
+                pending = filing_start(
+                    procedure=procedure,
+                    data=data,
+                    phone=str(form.cleaned_data["phone"]),
+                    language=form.cleaned_data["preferred_language"],
+                    ip_address=client_ip(request),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("portal:filing_code", token=pending.token)
+    return render(
+        request,
+        "portal/procedure_form.html",
+        {
+            "form": form,
+            "procedure": get_procedure(procedure),
+            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "kept_uploads": kept,
+        },
+    )
+
+
+def _form_input(post, form) -> dict:
+    """What was typed, to fill the form again if the citizen comes back to change it."""
+    kept = {}
+    for name, field in form.fields.items():
+        if name in ("attachments", "csrfmiddlewaretoken"):
+            continue
+        values = post.getlist(name)
+        if isinstance(field, forms.MultipleChoiceField):
+            kept[name] = values
+        elif values:
+            kept[name] = values[-1]
+    return kept
 
 
 def _masked(phone: str) -> str:
@@ -335,8 +441,17 @@ def track_detail(request, reference):
     return _render_track_detail(request, case, InformationForm())
 
 
-def _render_track_detail(request, case, information_form):
-    can_answer = "provide_information" in {s.name for s in case.workflow.steps_from(case.status)}
+def _render_track_detail(request, case, information_form, *, failed_form=None, status=200):
+    citizen_steps = case.workflow.citizen_steps(case.status)
+    can_answer = "provide_information" in {step.name for step in citizen_steps}
+    step_forms = [
+        failed_form
+        if failed_form is not None and failed_form.step.name == step.name
+        # The answer to a request for information has its own panel.
+        else CitizenStepForm(step=step)
+        for step in citizen_steps
+        if step.name != "provide_information"
+    ]
     return render(
         request,
         "portal/track_detail.html",
@@ -345,7 +460,10 @@ def _render_track_detail(request, case, information_form):
             "timeline": selectors.citizen_timeline(case=case),
             "accesses": selectors.case_accesses_for_citizen(case=case),
             "information_form": information_form if can_answer else None,
+            "step_forms": step_forms,
+            "decision": selectors.citizen_decision(case=case),
         },
+        status=status,
     )
 
 
@@ -369,7 +487,42 @@ def provide_information(request, reference):
         else:
             messages.success(request, _("Thank you: your answer was sent to the office."))
             return redirect("portal:track_detail", reference=case.reference)
-    return _render_track_detail(request, case, form)
+    return _render_track_detail(request, case, form, status=400)
+
+
+@require_http_methods(["POST"])
+def citizen_step(request, reference, step_name):
+    """The filer's own steps other than answering: withdraw, agree or not to a handover,
+    send a bail deposit receipt."""
+    case = _tracked_case(request, reference)
+    if case is None:
+        return redirect(reverse("portal:track") + f"?reference={reference}")
+    step = next((s for s in case.workflow.citizen_steps(case.status) if s.name == step_name), None)
+    if step is None:
+        messages.error(
+            request,
+            _("This is not possible any more: the request is now “%(status)s”.")
+            % {"status": case.state.citizen_label},
+        )
+        return redirect("portal:track_detail", reference=case.reference)
+    form = CitizenStepForm(request.POST, request.FILES, step=step)
+    if form.is_valid():
+        try:
+            case_citizen_step(
+                case_id=case.pk,
+                step_name=step.name,
+                citizen_phone=str(case.filer_phone),
+                message=form.cleaned_data["message"],
+                uploaded_files=form.cleaned_data.get("attachments") or [],
+                expected_status=case.status,
+                ip_address=client_ip(request),
+            )
+        except DomainError as error:
+            form.add_error("attachments" if error.field == "files" else None, error.message)
+        else:
+            messages.success(request, _("Done: %(step)s.") % {"step": step.label})
+            return redirect("portal:track_detail", reference=case.reference)
+    return _render_track_detail(request, case, InformationForm(), failed_form=form, status=400)
 
 
 @require_GET

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mizan.accounts.models import Role
 
-from .workflow import CITIZEN, State, Step, Workflow
+from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, withdrawal
 
 COMPLAINANT_KINDS = [("person", _("a person")), ("entity", _("a company or association"))]
 ID_KINDS = [
@@ -67,51 +67,113 @@ COMPLAINT_WORKFLOW = Workflow(
     procedure="complaint",
     initial="received",
     states=(
-        State("received", _("Received"), _("Received by the prosecution office"), target_days=3),
-        State("registered", _("Registered"), _("Registered"), target_days=5),
+        State(
+            "received",
+            _("Received"),
+            _("Received by the prosecution office"),
+            target_days=3,
+            explanation=_(
+                "Your complaint reached the prosecution office competent for the place of "
+                "the facts. It will be registered in the office's books within a few "
+                "working days; you will get an SMS with its registry number."
+            ),
+        ),
+        State(
+            "registered",
+            _("Registered"),
+            _("Registered"),
+            target_days=5,
+            explanation=_(
+                "The office registered your complaint. It will now be given to a "
+                "prosecutor, who examines the facts and the documents."
+            ),
+        ),
         State(
             "assigned",
             _("Assigned to a prosecutor"),
             _("Being examined by a prosecutor"),
             target_days=30,
+            explanation=_(
+                "A prosecutor is examining your complaint. They may ask you for more "
+                "information, refer the facts to the judicial police, or decide. You "
+                "will be told by SMS."
+            ),
         ),
         State(
             "info_requested",
             _("Information requested from the complainant"),
             _("Waiting for information from you"),
             target_days=30,
+            explanation=_(
+                "The office needs something from you before it can go on: read its "
+                "message below and answer on this page, with documents if asked. "
+                "Without an answer, your complaint may be decided on what it has."
+            ),
         ),
         State(
             "info_provided",
             _("Information provided — back to the office"),
             _("Your information was received"),
             target_days=15,
+            explanation=_(
+                "Your answer reached the prosecutor, who goes on examining your complaint."
+            ),
         ),
         State(
             "investigation",
             _("Referred to the judicial police"),
             _("Under investigation by the judicial police"),
             target_days=90,
+            explanation=_(
+                "The prosecutor asked the judicial police to investigate. The police may "
+                "call you or the witnesses; an investigation often takes several months. "
+                "The prosecutor decides once it is over."
+            ),
         ),
         State(
             "decided_prosecution",
             _("Decision: prosecution"),
             _("Decision: prosecution"),
             target_days=7,
+            explanation=_(
+                "The prosecutor decided to prosecute: the case goes before a court. You "
+                "may be summoned as a witness or join the proceedings as a civil party "
+                "to claim compensation."
+            ),
         ),
         State(
             "decided_no_action",
             _("Decision: filed without action"),
             _("Decision: filed without further action"),
             target_days=7,
+            explanation=_(
+                "The prosecutor decided not to prosecute for now (classement sans suite), "
+                "for the reason given in the message. This is not a judgment: the file "
+                "can be reopened if new facts appear. You can also take the matter "
+                "directly to the investigating judge as a civil party, with a lawyer's help."
+            ),
         ),
         State(
             "decided_transferred",
             _("Decision: transferred to another office"),
             _("Decision: transferred to the competent office"),
             target_days=7,
+            explanation=_(
+                "Another prosecution office is competent for these facts: your complaint "
+                "was sent to it, under the same reference. You will keep receiving SMS."
+            ),
         ),
-        State("closed", _("Closed"), _("Closed"), terminal=True),
+        State(
+            "closed",
+            _("Closed"),
+            _("Closed"),
+            terminal=True,
+            explanation=_(
+                "The office's work on this request is finished. Keep your reference: "
+                "it is the way to ask about it later."
+            ),
+        ),
+        WITHDRAWN,
     ),
     steps=(
         Step(
@@ -200,6 +262,16 @@ COMPLAINT_WORKFLOW = Workflow(
             "closed",
             OFFICE,
             notify="complaint.closed",
+        ),
+        withdrawal(
+            (
+                "received",
+                "registered",
+                "assigned",
+                "info_requested",
+                "info_provided",
+                "investigation",
+            )
         ),
     ),
 )

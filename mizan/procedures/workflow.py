@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 # The filer acting on their own request (answering a request for information...).
 CITIZEN = "citizen"
@@ -19,8 +20,11 @@ class State:
     label: Promise  # what staff read
     citizen_label: Promise  # what the citizen reads on the tracking page
     terminal: bool = False
-    # Target time for the case to leave this state, in days (None: no target).
+    # Target time for the case to leave this state, in working days (None: no target).
     target_days: int | None = None
+    # "What this step means", for the citizen: what happened, what happens next, what
+    # they can do. Every citizen-visible state has one (checked by the tests).
+    explanation: Promise | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,13 @@ class Step:
     message_required: bool = False
     # Whether the step appears on the citizen's timeline at all.
     citizen_visible: bool = True
+    # A citizen step that takes documents (an answer, a bail deposit receipt); with
+    # `uploads_required`, at least one.
+    uploads: bool = False
+    uploads_required: bool = False
+    # Something the step does beyond the status (see case_transition): "handover"
+    # hands the case to the competent unit named when it was redirected.
+    effect: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,9 @@ class Workflow:
         roles = set(roles)
         return [step for step in self.steps_from(status) if step.roles & roles]
 
+    def citizen_steps(self, status: str) -> list[Step]:
+        return [step for step in self.steps_from(status) if CITIZEN in step.roles]
+
     def problems(self) -> list[str]:
         """Structural faults: unknown states, unreachable states, exits from terminals."""
         found = []
@@ -94,3 +108,27 @@ class Workflow:
             if not state.terminal and not exits:
                 found.append(f"state {state.name!r} is a dead end but not terminal")
         return found
+
+
+WITHDRAWN = State(
+    "withdrawn",
+    _("Withdrawn by the citizen"),
+    _("Withdrawn at your request"),
+    terminal=True,
+    explanation=_(
+        "You withdrew this request; the office will take no further step on it. "
+        "If you change your mind, you can file a new request."
+    ),
+)
+
+
+def withdrawal(sources: tuple[str, ...], *, notify: str = "case.withdrawn") -> Step:
+    """The citizen's own step: withdraw the request while it is not decided."""
+    return Step(
+        "withdraw",
+        _("Withdraw my request"),
+        sources,
+        WITHDRAWN.name,
+        frozenset({CITIZEN}),
+        notify=notify,
+    )

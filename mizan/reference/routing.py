@@ -35,3 +35,36 @@ def prosecution_office_for(commune: Commune) -> Destination:
         # No court of appeal known either: the Presidency dispatches it by hand.
         unit = Unit.objects.get(code="PMP")
     return Destination(unit, to_confirm=True)
+
+
+def prosecution_office_of_court(court_id) -> Destination:
+    """The prosecution office of a named court (bail: the court that holds the case).
+
+    A court not yet operating, or without its own office, sends the request to its court
+    of appeal's prosecution office, to be confirmed by an agent.
+    """
+    court = Court.objects.filter(pk=court_id or None).first()
+    if court is not None:
+        unit = Unit.objects.filter(
+            kind__in=[Unit.Kind.PROSECUTION_FIRST_INSTANCE, Unit.Kind.PROSECUTION_APPEAL],
+            court=court,
+            is_active=True,
+        ).first()
+        if unit is not None:
+            return Destination(unit, to_confirm=False)
+        unit = Unit.objects.filter(
+            kind=Unit.Kind.PROSECUTION_APPEAL, court_id=court.parent_id
+        ).first()
+        if court.parent_id and unit is not None:
+            return Destination(unit, to_confirm=True)
+    return Destination(Unit.objects.get(code="PMP"), to_confirm=True)
+
+
+def mediator_delegation_for(region_code) -> Destination:
+    """Grievances go to the Mediator's delegation of the citizen's region."""
+    unit = Unit.objects.filter(
+        kind=Unit.Kind.MEDIATOR_DELEGATION, region_id=region_code or None, is_active=True
+    ).first()
+    if unit is not None:
+        return Destination(unit, to_confirm=False)
+    return Destination(Unit.objects.get(code="MED"), to_confirm=True)

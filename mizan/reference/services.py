@@ -201,6 +201,8 @@ def institution_units_load() -> int:
     wanted: list[Unit] = [
         Unit(code="PMP", institution_id="PMP", kind=K.PROSECUTION_HEAD),
         Unit(code="MJ-PARDON", institution_id="MJ", kind=K.PARDON_SECRETARIAT),
+        # Answers citizens' questions to the Ministry of Justice.
+        Unit(code="MJ-INFO", institution_id="MJ", kind=K.INFORMATION_DESK),
         Unit(code="CSPJ", institution_id="CSPJ", kind=K.JUDICIAL_COUNCIL),
         Unit(code="MRE", institution_id="MRE", kind=K.MOROCCANS_ABROAD_DESK),
         Unit(code="MED", institution_id="MED", kind=K.MEDIATOR_HEAD_OFFICE),

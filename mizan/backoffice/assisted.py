@@ -1,0 +1,155 @@
+"""Assisted filing: an agent files for a citizen at a counter, a stand or on the phone.
+
+The citizen's phone is still proven: the code goes to it and the citizen reads it back
+to the agent. The channel and the agent are recorded on the case and counted.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from mizan.cases.filing import filing_confirm, filing_resend_code, filing_start, pending_filing_get
+from mizan.core.errors import DomainError
+from mizan.core.http import client_ip
+from mizan.documents.services import attachment_store
+from mizan.portal.forms import CodeForm
+from mizan.portal.procedure_forms import FILING_FORMS
+from mizan.portal.views import UPLOAD_SALT, _grant_tracking, _kept_uploads
+from mizan.procedures.common import CHANNELS
+from mizan.procedures.registry import get_procedure
+
+from .access import staff_required
+
+# Counters, stands and phones: a citizen on the web files alone.
+ASSISTED_CHANNELS = [(code, label) for code, label in CHANNELS if code not in ("web", "app")]
+SESSION_ASSISTED = "mizan_assisted_filed"
+
+
+def _assisted_form(form_class):
+    """The citizen's form plus how the request reached the agent."""
+
+    class AssistedForm(form_class):
+        channel = forms.ChoiceField(
+            label=gettext_lazy("How the citizen came to you"),
+            choices=[("", "—"), *ASSISTED_CHANNELS],
+            error_messages={"required": gettext_lazy("Choose how the citizen came to you.")},
+        )
+
+        def sections(self):
+            return [(gettext_lazy("Channel"), [self["channel"]]), *super().sections()]
+
+    return AssistedForm
+
+
+@staff_required
+def assisted_start(request):
+    return render(
+        request,
+        "backoffice/assisted_start.html",
+        {"procedures": [get_procedure(code) for code in FILING_FORMS]},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def assisted_form(request, procedure):
+    if procedure not in FILING_FORMS:
+        return redirect("backoffice:assisted_start")
+    form_class = _assisted_form(FILING_FORMS[procedure])
+    token, kept = _kept_uploads(request)
+    if request.method == "GET":
+        form = form_class(language=get_language())
+    else:
+        form = form_class(
+            request.POST, request.FILES, language=get_language(), kept_uploads=len(kept)
+        )
+        valid = form.is_valid()
+        for uploaded in request.FILES.getlist("attachments"):
+            try:
+                kept.append(
+                    attachment_store(
+                        uploaded_file=uploaded,
+                        upload_token=token,
+                        actor=request.user,
+                        ip_address=client_ip(request),
+                    )
+                )
+            except DomainError as error:
+                form.add_error("attachments", error.message)
+                valid = False
+        if valid:
+            data = form.details()
+            data["attachment_ids"] = [a.pk for a in kept]
+            data["filer"] = form.filer()
+            data["assisted"] = {"channel": form.cleaned_data["channel"], "agent": request.user.pk}
+            try:
+                pending = filing_start(
+                    procedure=procedure,
+                    data=data,
+                    phone=str(form.cleaned_data["phone"]),
+                    language=form.cleaned_data["preferred_language"],
+                    ip_address=client_ip(request),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("backoffice:assisted_code", token=pending.token)
+    return render(
+        request,
+        "backoffice/assisted_form.html",
+        {
+            "form": form,
+            "procedure": get_procedure(procedure),
+            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "kept_uploads": kept,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def assisted_code(request, token):
+    """The citizen reads back the code they received; the agent types it."""
+    pending = pending_filing_get(token=token)
+    if pending is None or (pending.data.get("assisted") or {}).get("agent") != request.user.pk:
+        messages.error(request, _("This form has expired. Please fill it in again."))
+        return redirect("backoffice:assisted_start")
+    if pending.case_id:
+        return redirect("backoffice:assisted_filed", reference=pending.case.reference)
+    form = CodeForm()
+    if request.method == "POST":
+        try:
+            if "resend" in request.POST:
+                filing_resend_code(pending=pending, ip_address=client_ip(request))
+                messages.success(request, _("A new code was sent."))
+                return redirect(request.path)
+            form = CodeForm(request.POST)
+            if form.is_valid():
+                filing = filing_confirm(
+                    token=token, code=form.cleaned_data["code"], ip_address=client_ip(request)
+                )
+                request.session[SESSION_ASSISTED] = {filing.case.reference: filing.access_code}
+                return redirect("backoffice:assisted_filed", reference=filing.case.reference)
+        except DomainError as error:
+            form.add_error("code" if error.field == "code" else None, error.message)
+    return render(
+        request, "backoffice/assisted_code.html", {"form": form, "phone": str(pending.phone)}
+    )
+
+
+@staff_required
+def assisted_filed(request, reference):
+    access_code = request.session.get(SESSION_ASSISTED, {}).get(reference)
+    if access_code is None:
+        return redirect("backoffice:case", reference=reference)
+    # The agent may print the receipt of the request they just filed.
+    _grant_tracking(request, reference)
+    return render(
+        request,
+        "backoffice/assisted_filed.html",
+        {"reference": reference, "access_code": access_code},
+    )

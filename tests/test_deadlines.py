@@ -282,3 +282,29 @@ def test_the_admin_lists_holidays_by_year():
     assert [holiday.date for holiday in changelist.result_list] == [date(2026, 8, 25)]
     with translation.override("en"):
         assert holiday_admin.weekday(changelist.result_list[0]) == "Tuesday"
+
+
+def test_an_administrator_sets_a_procedure_target_that_new_cases_follow(reference_data):
+    from mizan.deadlines.models import TargetDelay
+
+    from .factories import file_complaint
+
+    before = file_complaint().case
+    TargetDelay.objects.create(procedure="complaint", state="received", working_days=10)
+    later = file_complaint().case
+    assert later.due_at > before.due_at  # 10 working days instead of the default 3
+    TargetDelay.objects.filter(procedure="complaint", state="received").update(working_days=None)
+    assert file_complaint().case.due_at is None  # no target for this state any more
+
+
+def test_the_target_delay_admin_offers_only_states_of_the_procedure(admin_client):
+    response = admin_client.post(
+        "/admin/deadlines/targetdelay/add/",
+        {"procedure": "question", "state": "before_commission", "working_days": "5"},
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    response = admin_client.post(
+        "/admin/deadlines/targetdelay/add/",
+        {"procedure": "pardon", "state": "before_commission", "working_days": "60"},
+    )
+    assert response.status_code == 302

@@ -38,6 +38,23 @@ def test_every_state_is_reachable_by_walking_the_steps(code):
     assert taken == {step.name for step in workflow.steps}
 
 
+@pytest.mark.parametrize("code", PROCEDURES)
+def test_every_state_says_what_it_means_and_every_input_has_a_field(code):
+    from mizan.backoffice.views import STEP_INPUT_NAMES
+
+    procedure = PROCEDURES[code]
+    assert procedure.title and procedure.description
+    workflow = procedure.workflow
+    assert [s.name for s in workflow.states if not s.explanation] == []
+    inputs = {name for step in workflow.steps for name in step.inputs}
+    assert inputs <= set(STEP_INPUT_NAMES)
+    # Only the filer may withdraw, and never once a decision is taken.
+    withdraw = workflow.step("withdraw")
+    assert withdraw is not None and withdraw.roles == frozenset({"citizen"})
+    assert not any(workflow.state(source).terminal for source in withdraw.sources)
+    assert "closed" not in withdraw.sources
+
+
 def test_a_broken_workflow_is_refused():
     with pytest.raises(ValueError, match="unreachable"):
         Workflow(
@@ -57,8 +74,9 @@ def test_a_broken_workflow_is_refused():
 def test_every_label_and_message_is_translated(code, language):
     procedure = PROCEDURES[code]
     workflow = procedure.workflow
-    texts = [procedure.label]
+    texts = [procedure.label, procedure.title, procedure.description]
     texts += [s.label for s in workflow.states] + [s.citizen_label for s in workflow.states]
+    texts += [s.explanation for s in workflow.states]
     texts += [s.label for s in workflow.steps]
     keys = {s.notify for s in workflow.steps if s.notify} | {procedure.received_message}
     assert keys <= set(MESSAGES), f"unknown message keys {keys - set(MESSAGES)}"

@@ -18,6 +18,7 @@ from mizan.accounts.models import Membership, Role, Unit
 from mizan.core import references
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
+from mizan.deadlines.selectors import target_days_for
 from mizan.deadlines.services import deadline_for
 from mizan.documents.models import Attachment
 from mizan.notifications.services import citizen_notify, notification_queue, tracking_link
@@ -67,11 +68,17 @@ class Filing:
     access_code: str  # shown once to the filer; only its hash is stored
 
 
-def _due_at(state, since, *, holidays=None):
-    """The state's target, counted in working days (Moroccan holidays excluded)."""
-    if state.terminal or not state.target_days:
+def _due_at(state, since, *, holidays=None, procedure: str | None = None):
+    """The state's target, counted in working days (Moroccan holidays excluded); an
+    administrator's setting for the procedure replaces the workflow's default."""
+    days = (
+        target_days_for(procedure=procedure, state=state)
+        if procedure
+        else (None if state.terminal else state.target_days)
+    )
+    if not days:
         return None
-    return deadline_for(since, state.target_days, holidays=holidays)
+    return deadline_for(since, days, holidays=holidays)
 
 
 def notification_context(case: Case, **extra) -> dict:
@@ -148,7 +155,7 @@ def case_submit(
             filed_by=filed_by,
             submitted_at=now,
             status_changed_at=now,
-            due_at=_due_at(spec.workflow.state(spec.workflow.initial), now),
+            due_at=_due_at(spec.workflow.state(spec.workflow.initial), now, procedure=procedure),
             search_text=search_text_for(
                 reference=reference,
                 filer_name=filer_name,
@@ -449,7 +456,7 @@ def case_transition(
         from_status = case.status
         case.status = step.target
         case.status_changed_at = now
-        case.due_at = _due_at(workflow.state(step.target), now)
+        case.due_at = _due_at(workflow.state(step.target), now, procedure=case.procedure)
         if "answer_days" in recorded:
             # The deadline the administration was given, in calendar days.
             case.due_at = now + timedelta(days=recorded["answer_days"])

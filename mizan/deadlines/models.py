@@ -35,3 +35,26 @@ class Holiday(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class TargetDelay(TimeStampedModel):
+    """An administrator's target for a state of a procedure, in working days, replacing
+    the default written in the workflow (mizan/procedures). A case entering the state
+    is due that many working days later; empty means no target."""
+
+    procedure = models.CharField(_("procedure"), max_length=32)
+    state = models.CharField(_("state"), max_length=40)
+    working_days = models.PositiveSmallIntegerField(
+        _("working days"), null=True, blank=True, help_text=_("Empty: no target for this state.")
+    )
+
+    class Meta:
+        ordering = ["procedure", "state"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "state"], name="unique_target_delay")
+        ]
+        verbose_name = _("target delay")
+        verbose_name_plural = _("target delays")
+
+    def __str__(self) -> str:
+        return f"{self.procedure}:{self.state}"

@@ -45,3 +45,14 @@ class HolidayCalendar:
             closed = frozenset(fixed_holidays(day.year)) | frozenset(self.rows(day.year))
             self._closed[day.year] = closed
         return day in closed
+
+
+def target_days_for(*, procedure: str, state) -> int | None:
+    """The state's target in working days: the administrator's setting if there is one,
+    else the workflow's default."""
+    from .models import TargetDelay
+
+    if state.terminal:
+        return None
+    row = TargetDelay.objects.filter(procedure=procedure, state=state.name).first()
+    return row.working_days if row is not None else state.target_days

@@ -7,6 +7,7 @@ to the agent. The channel and the agent are recorded on the case and counted.
 from django import forms
 from django.contrib import messages
 from django.core import signing
+from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from mizan.cases.filing import filing_confirm, filing_resend_code, filing_start,
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.documents.services import attachment_store
-from mizan.portal.forms import CodeForm
+from mizan.portal.forms import CodeForm, ComplaintForm
 from mizan.portal.procedure_forms import FILING_FORMS
 from mizan.portal.views import UPLOAD_SALT, _grant_tracking, _kept_uploads
 from mizan.procedures.common import CHANNELS
@@ -24,6 +25,8 @@ from mizan.procedures.registry import get_procedure
 
 from .access import staff_required
 
+# Every procedure can be filed at a counter: the complaint has its own form.
+ASSISTED_FORMS = {"complaint": ComplaintForm, **FILING_FORMS}
 # Counters, stands and phones: a citizen on the web files alone.
 ASSISTED_CHANNELS = [(code, label) for code, label in CHANNELS if code not in ("web", "app")]
 SESSION_ASSISTED = "mizan_assisted_filed"
@@ -50,16 +53,16 @@ def assisted_start(request):
     return render(
         request,
         "backoffice/assisted_start.html",
-        {"procedures": [get_procedure(code) for code in FILING_FORMS]},
+        {"procedures": [get_procedure(code) for code in ASSISTED_FORMS]},
     )
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
 def assisted_form(request, procedure):
-    if procedure not in FILING_FORMS:
+    if procedure not in ASSISTED_FORMS:
         return redirect("backoffice:assisted_start")
-    form_class = _assisted_form(FILING_FORMS[procedure])
+    form_class = _assisted_form(ASSISTED_FORMS[procedure])
     token, kept = _kept_uploads(request)
     if request.method == "GET":
         form = form_class(language=get_language())
@@ -67,7 +70,13 @@ def assisted_form(request, procedure):
         form = form_class(
             request.POST, request.FILES, language=get_language(), kept_uploads=len(kept)
         )
-        valid = form.is_valid()
+        if "show_communes" in request.POST:
+            # Only the commune list was asked for (complaint, without JavaScript).
+            form._errors = ErrorDict()
+            valid = False
+        else:
+            valid = form.is_valid()
+        # Files are kept even when the form is sent back, so nothing is uploaded twice.
         for uploaded in request.FILES.getlist("attachments"):
             try:
                 kept.append(

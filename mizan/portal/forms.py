@@ -182,8 +182,9 @@ class ComplaintForm(Form):
         },
     )
 
-    def __init__(self, *args, language: str = "ar", **kwargs):
+    def __init__(self, *args, language: str = "ar", kept_uploads: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kept_uploads = kept_uploads
         countries = country_choices()
         self.fields["nationality"].choices = countries
         self.fields["country_of_residence"].choices = countries
@@ -221,12 +222,42 @@ class ComplaintForm(Form):
         if province and commune and commune.province_id != province.pk:
             self.add_error("commune", _("Choose a commune of the chosen province."))
         files = cleaned.get("attachments") or []
-        if len(files) > settings.MIZAN_UPLOAD_MAX_FILES:
+        if len(files) + self.kept_uploads > settings.MIZAN_UPLOAD_MAX_FILES:
             self.add_error(
                 "attachments",
                 _("Attach at most %(count)s files.") % {"count": settings.MIZAN_UPLOAD_MAX_FILES},
             )
         return cleaned
+
+    def sections(self):
+        """The fieldsets, for pages that lay the form out generically (assisted filing)."""
+        groups = [
+            (
+                _("About the complainant"),
+                [
+                    "complainant_kind",
+                    "complainant_name",
+                    "id_kind",
+                    "id_number",
+                    "nationality",
+                    "country_of_residence",
+                    "phone",
+                    "email",
+                    "preferred_language",
+                ],
+            ),
+            (_("Who is complained about"), ["accused_unknown", "accused"]),
+            (_("The facts"), ["category", "facts", "facts_date", "province", "commune"]),
+        ]
+        return [(legend, [self[name] for name in names]) for legend, names in groups]
+
+    def filer(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["complainant_name"].strip(),
+            "email": data["email"] or "",
+            "language": data["preferred_language"],
+        }
 
     def details(self) -> dict:
         """What the case keeps of the form (JSON-safe)."""

@@ -87,3 +87,19 @@ def test_only_staff_of_the_unit_publish(reference_data):
 def test_anonymise_removes_numbers_mails_and_references():
     text = anonymise("Écrivez à a.b@x.ma, +212 6 12 34 56 78, réf. PLT-2026-000123-K, CIN AB12345")
     assert "@" not in text and "612" not in text and "PLT-" not in text and "AB12345" not in text
+
+
+def test_markup_in_a_published_entry_is_shown_as_text(reference_data):
+    agent = staff("info", "MJ-INFO", Role.AGENT)
+    case = ask("Comment obtenir une copie du jugement ?")
+    case_transition(case_id=case.pk, step_name="answer", actor=agent, message="Au greffe.")
+    faq_publish(
+        case_id=case.pk,
+        question='Copie <script>alert("x")</script> du jugement ?',
+        answer="Au greffe du tribunal <img src=x onerror=alert(1)>.",
+        language="fr",
+        actor=agent,
+    )
+    page = Client().get("/fr/faq/").content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page

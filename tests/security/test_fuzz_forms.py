@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from mizan.core import references
 from mizan.portal.forms import CodeForm, ComplaintForm, TrackForm
+from mizan.portal.procedure_forms import FILING_FORMS
 
 anything = st.text(max_size=300)
 FIELDS = [
@@ -25,6 +26,8 @@ FIELDS = [
     "commune",
     "consent",
 ]
+
+ALL_FILING_FIELDS = sorted({name for form in FILING_FORMS.values() for name in form.base_fields})
 
 
 @given(st.fixed_dictionaries({}, optional={name: anything for name in FIELDS}))
@@ -63,4 +66,31 @@ def test_nul_bytes_are_refused_with_the_friendly_page(db):
         client.get("/fr/track/", {"reference": "PLT\x00"}),
     ):
         assert response.status_code == 400
+        assert "Traceback" not in response.content.decode()
+
+
+@given(
+    st.sampled_from(sorted(FILING_FORMS)),
+    st.dictionaries(st.sampled_from(ALL_FILING_FIELDS), anything, max_size=12),
+)
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_other_procedures_forms_never_crash(reference_data, procedure, data):
+    form = FILING_FORMS[procedure](data=data, language="ar")
+    if form.is_valid():
+        form.details()  # what would be stored is always JSON-safe data
+    for errors in form.errors.values():
+        assert all(str(error) for error in errors)
+
+
+def test_nul_bytes_in_the_other_forms_get_the_friendly_page(reference_data):
+    from django.test import Client
+
+    client = Client()
+    for procedure in FILING_FORMS:
+        response = client.post(
+            f"/fr/file/{procedure}/", {"prison": "\x00", "court": "a\x00", "region": "\x00"}
+        )
+        assert response.status_code in (200, 400)
         assert "Traceback" not in response.content.decode()

@@ -55,9 +55,19 @@ def test_the_space_lists_every_request_of_the_phone_and_what_is_awaited(referenc
     assert client.get(f"/fr/track/{complaint.case.reference}/").status_code == 200
     response = client.get(f"/fr/track/{someone_else.case.reference}/")
     assert response.status_code == 302
-    # Signing out closes the space.
+    # The person concerned by the grievance follows it, but only its filer acts on it.
+    tracking = client.get(f"/fr/track/{grievance.case.reference}/").content.decode()
+    assert "withdraw/" not in tracking
+    response = client.post(
+        f"/fr/track/{grievance.case.reference}/step/withdraw/", {"withdraw-confirm": "on"}
+    )
+    assert response.status_code == 302
+    grievance.case.refresh_from_db()
+    assert grievance.case.status == "received"
+    # Signing out closes the space and the tracking pages it opened.
     client.post("/fr/space/sign-out/")
     assert client.get("/fr/space/")["Location"] == "/fr/space/sign-in/"
+    assert client.get(f"/fr/track/{complaint.case.reference}/").status_code == 302
 
 
 def test_a_wrong_code_opens_nothing(reference_data, run_worker):

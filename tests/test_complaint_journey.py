@@ -19,8 +19,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 WORDING = {
-    "ar": {"received": "المحكمة", "filed_title": "تم إيداع شكايتك"},
-    "fr": {"received": "parquet", "filed_title": "Votre plainte a été déposée"},
+    "ar": {"received": "المحكمة", "filed_title": "تم إيداع طلبك"},
+    "fr": {"received": "parquet", "filed_title": "Votre demande a été déposée"},
 }
 
 

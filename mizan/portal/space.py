@@ -91,10 +91,12 @@ def space(request):
         return redirect("portal:space_sign_in")
     cases = selectors.cases_for_phone(phone=phone)
     for case in cases:
-        _grant_tracking(request, case.reference)
+        # The person concerned follows a request filed for them; only the filer acts.
+        _grant_tracking(request, case.reference, read_only=str(case.filer_phone) != phone)
     awaited = [
         (case, step)
         for case in cases
+        if str(case.filer_phone) == phone
         for step in case.workflow.citizen_steps(case.status)
         if step.name != "withdraw"
     ]
@@ -112,6 +114,7 @@ def space(request):
 
 @require_http_methods(["POST"])
 def space_sign_out(request):
-    request.session.pop(SESSION_SPACE, None)
-    request.session.cycle_key()
+    # Everything the space opened closes with it (on a shared phone, the next person
+    # must find nothing).
+    request.session.flush()
     return redirect("portal:home")

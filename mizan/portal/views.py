@@ -42,6 +42,7 @@ from .procedure_forms import FILING_FORMS
 
 UPLOAD_SALT = "mizan.upload-token"
 SESSION_TRACKED = "mizan_tracked"
+SESSION_TRACKED_READ_ONLY = "mizan_tracked_read_only"
 SESSION_RECEIPTS = "mizan_receipts"
 SESSION_TRACK_CHALLENGE = "mizan_track_challenge"
 
@@ -297,10 +298,13 @@ def filed(request, reference):
     return render(request, "portal/filed.html", {"case": case, "access_code": receipts[reference]})
 
 
-def _grant_tracking(request, reference: str) -> None:
-    tracked = set(request.session.get(SESSION_TRACKED, []))
+def _grant_tracking(request, reference: str, *, read_only: bool = False) -> None:
+    """Let this session see a case; `read_only` for the person concerned by a request
+    someone else filed (they follow it from their space, only the filer acts on it)."""
+    key = SESSION_TRACKED_READ_ONLY if read_only else SESSION_TRACKED
+    tracked = set(request.session.get(key, []))
     tracked.add(reference)
-    request.session[SESSION_TRACKED] = sorted(tracked)
+    request.session[key] = sorted(tracked)
 
 
 def _track_failures_key(request) -> str:
@@ -427,10 +431,18 @@ def track_code(request):
     )
 
 
-def _tracked_case(request, reference):
-    if reference not in request.session.get(SESSION_TRACKED, []):
+def _tracked_case(request, reference, *, acting: bool = False):
+    """The case if this session may see it (and, `acting`, take the filer's steps)."""
+    allowed = set(request.session.get(SESSION_TRACKED, []))
+    if not acting:
+        allowed |= set(request.session.get(SESSION_TRACKED_READ_ONLY, []))
+    if reference not in allowed:
         return None
     return selectors.case_by_reference(reference=reference)
+
+
+def _may_act(request, reference) -> bool:
+    return reference in request.session.get(SESSION_TRACKED, [])
 
 
 @require_GET
@@ -442,7 +454,9 @@ def track_detail(request, reference):
 
 
 def _render_track_detail(request, case, information_form, *, failed_form=None, status=200):
-    citizen_steps = case.workflow.citizen_steps(case.status)
+    citizen_steps = (
+        case.workflow.citizen_steps(case.status) if _may_act(request, case.reference) else []
+    )
     can_answer = "provide_information" in {step.name for step in citizen_steps}
     step_forms = [
         failed_form
@@ -469,7 +483,7 @@ def _render_track_detail(request, case, information_form, *, failed_form=None, s
 
 @require_http_methods(["POST"])
 def provide_information(request, reference):
-    case = _tracked_case(request, reference)
+    case = _tracked_case(request, reference, acting=True)
     if case is None:
         return redirect(reverse("portal:track") + f"?reference={reference}")
     form = InformationForm(request.POST, request.FILES)
@@ -494,7 +508,7 @@ def provide_information(request, reference):
 def citizen_step(request, reference, step_name):
     """The filer's own steps other than answering: withdraw, agree or not to a handover,
     send a bail deposit receipt."""
-    case = _tracked_case(request, reference)
+    case = _tracked_case(request, reference, acting=True)
     if case is None:
         return redirect(reverse("portal:track") + f"?reference={reference}")
     step = next((s for s in case.workflow.citizen_steps(case.status) if s.name == step_name), None)

@@ -150,6 +150,15 @@ BAIL_WORKFLOW = Workflow(
     ),
     steps=(
         Step(
+            "confirm_destination",
+            _("Confirm or correct the competent office"),
+            ("received",),
+            "received",
+            OFFICE,
+            inputs=("destination",),
+            citizen_visible=False,
+        ),
+        Step(
             "refer_magistrate",
             _("Put before the competent magistrate"),
             ("received",),

@@ -220,6 +220,7 @@ COMPLAINT_WORKFLOW = Workflow(
             frozenset({CITIZEN}),
             notify="complaint.info_provided",
             message_required=True,
+            uploads=True,
         ),
         Step(
             "refer_investigation",

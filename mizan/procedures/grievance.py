@@ -41,6 +41,9 @@ def grievance_summary(case) -> list[tuple[str, str]]:
         (_("Not before a court (declared)"), _("Yes") if details.get("not_before_court") else ""),
         (_("Requester's relationship"), str(label_of(RELATIONSHIPS, details.get("relationship")))),
     ]
+    concerned = details.get("concerned") or {}
+    if concerned:
+        rows.append((_("Person concerned"), concerned.get("name", "")))
     if redirect:
         rows.append((_("Redirected to"), redirect.get("body", "")))
     return rows

@@ -67,4 +67,5 @@ def mediator_delegation_for(region_code) -> Destination:
     ).first()
     if unit is not None:
         return Destination(unit, to_confirm=False)
-    return Destination(Unit.objects.get(code="MED"), to_confirm=True)
+    # No delegation for the region: the head office handles it itself.
+    return Destination(Unit.objects.get(code="MED"), to_confirm=False)

@@ -136,3 +136,19 @@ class TargetDelayAdmin(admin.ModelAdmin):
             actor=request.user,
             data={"working_days": obj.working_days},
         )
+
+    def delete_model(self, request, obj):
+        from mizan.core.audit import audit_record
+
+        audit_record(
+            action="target_delay.deleted",
+            object_type="target_delay",
+            object_id=str(obj),
+            actor=request.user,
+            data={"working_days": obj.working_days},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Serves its own Swagger UI files (static/ninja/) for the API's documentation page.
+    "ninja",
     "mizan.core",
     "mizan.accounts",
     "mizan.reference",
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "mizan.faq",
     "mizan.receipts",
     "mizan.ops",
+    "mizan.api",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +241,15 @@ MIZAN_OTP_MAX_PER_IP_PER_HOUR = env.int("MIZAN_OTP_MAX_PER_IP_PER_HOUR", default
 MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR = env.int(
     "MIZAN_TRACK_MAX_FAILURES_PER_IP_PER_HOUR", default=30
 )
+
+# --- mobile app API (/api/v1, docs/api.md) ---------------------------------------------
+MIZAN_API_ACCESS_TOKEN_SECONDS = env.int("MIZAN_API_ACCESS_TOKEN_SECONDS", default=15 * 60)
+MIZAN_API_REFRESH_TOKEN_DAYS = env.int("MIZAN_API_REFRESH_TOKEN_DAYS", default=30)
+# A creating call's answer is replayed to retries with its Idempotency-Key this long.
+MIZAN_API_IDEMPOTENCY_HOURS = env.int("MIZAN_API_IDEMPOTENCY_HOURS", default=24)
+# Requests per minute, per sign-in (access token) and per client address; 0: no limit.
+MIZAN_API_MAX_PER_TOKEN_PER_MINUTE = env.int("MIZAN_API_MAX_PER_TOKEN_PER_MINUTE", default=120)
+MIZAN_API_MAX_PER_IP_PER_MINUTE = env.int("MIZAN_API_MAX_PER_IP_PER_MINUTE", default=300)
 
 # --- notifications ------------------------------------------------------------------
 # The SMS providers, primary first, then fallbacks, as JSON. Each has a unique "name",

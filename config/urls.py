@@ -3,10 +3,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from mizan.api.api import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Providers' receipts and citizens' texts: machine to machine, no language prefix.
     path("sms/", include("mizan.notifications.urls")),
+    # The mobile app's and partners' JSON API: language from Accept-Language, no prefix.
+    path("api/v1/", api.urls),
     # /healthz, /readyz, /metrics: for load balancers and Prometheus, no language prefix.
     path("", include("mizan.ops.urls")),
 ]

@@ -1,0 +1,297 @@
+"""What the API takes and gives, as typed schemas (they make the OpenAPI document)."""
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class FieldError(Schema):
+    field: str | None = Field(None, description="The field refused (None: the whole form).")
+    code: str = Field(description="Stable machine code, e.g. `required`, `min_length`.")
+    message: str = Field(description="What to fix, in the request's language.")
+
+
+class ErrorDetails(Schema):
+    fields: list[FieldError] | None = Field(None, description="Every field's refusals (422).")
+    retry_after: int | None = Field(None, description="Seconds to wait (429).")
+
+
+class Error(Schema):
+    code: str = Field(description="Stable machine code; see docs/api.md for the list.")
+    message: str = Field(description="For the person, in the language of Accept-Language.")
+    field: str | None = Field(None, description="The input the refusal is about, if one.")
+    details: ErrorDetails | None = None
+
+
+# --- authentication -------------------------------------------------------------------
+
+
+class PhoneIn(Schema):
+    phone: str = Field(description="Mobile number, Moroccan (06…) or with its country code.")
+
+
+class CodeSent(Schema):
+    phone: str = Field(description="The number the code was sent to (E.164).")
+    expires_in: int = Field(description="Seconds the code stays valid.")
+
+
+class TokenIn(Schema):
+    phone: str
+    code: str = Field(description="The six digits received by SMS.")
+
+
+class RefreshIn(Schema):
+    refresh_token: str
+
+
+class RevokeIn(Schema):
+    token: str = Field(description="An access or refresh token of the sign-in to end.")
+
+
+class TokenPairOut(Schema):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int = Field(description="Seconds the access token stays valid.")
+    refresh_token: str = Field(description="Works once; store the new one each time.")
+    refresh_expires_in: int
+    phone: str
+
+
+# --- procedures -----------------------------------------------------------------------
+
+
+class Choice(Schema):
+    value: str
+    label: str
+
+
+class FormField(Schema):
+    name: str
+    type: str = Field(
+        description="string, email, phone, date (YYYY-MM-DD), decimal, integer, boolean, "
+        "choice, multiple_choice, reference, multiple_reference."
+    )
+    widget: str = Field(description="How the web page shows it: text, textarea, select…")
+    required: bool = Field(description="For a boolean: it must be true (a box to tick).")
+    label: str
+    help: str = ""
+    max_length: int | None = None
+    min_length: int | None = None
+    min_value: str | None = None
+    max_value: str | None = None
+    max_digits: int | None = None
+    decimal_places: int | None = None
+    initial: str | bool | int | None = None
+    choices: list[Choice] | None = Field(None, description="For choice fields, inline.")
+    choices_url: str | None = Field(
+        None, description="For reference fields: GET it (with `depends_on` as a parameter)."
+    )
+    depends_on: str | None = Field(
+        None, description="The field whose value narrows the choices (the commune's province)."
+    )
+
+
+class Section(Schema):
+    legend: str
+    fields: list[str]
+
+
+class Documents(Schema):
+    field: str = Field(description="Where the ids of uploaded documents go in a filing.")
+    hint: str
+    help: str
+    required: bool
+    max_files: int
+    max_bytes: int
+    accepted_types: list[str]
+
+
+class ProcedureOut(Schema):
+    code: str
+    label: str
+    title: str
+    description: str
+    fields: list[FormField] = Field(description="In the web form's order.")
+    sections: list[Section] = Field(
+        description="How the web page groups the fields; fields in no section come last."
+    )
+    documents: Documents
+
+
+class ChoiceList(Schema):
+    items: list[Choice]
+
+
+# --- requests -------------------------------------------------------------------------
+
+FieldValue = str | bool | int | float | list[str] | None
+
+
+class FilingIn(Schema):
+    procedure: str = Field(description="A procedure code from GET /procedures.")
+    fields: dict[str, FieldValue] = Field(
+        default_factory=dict,
+        description="The form's fields by name. `phone` defaults to the signed-in phone "
+        "and must be it.",
+    )
+    attachment_ids: list[int] = Field(default_factory=list, description="From POST /uploads.")
+
+
+class FilingOut(Schema):
+    reference: str
+    access_code: str = Field(
+        description="Shown once: with the reference, it opens the request on the website."
+    )
+    procedure: str
+    status: str
+    status_label: str
+    submitted_at: datetime
+
+
+class DecisionRow(Schema):
+    label: str
+    value: str
+
+
+class CitizenStep(Schema):
+    name: str
+    label: str
+    message_required: bool
+    uploads: bool = Field(description="Takes `attachment_ids`.")
+    uploads_required: bool
+    confirm_required: bool = Field(description='Needs `"confirm": true` (withdrawal).')
+    fields: list[FormField]
+
+
+class RequestSummary(Schema):
+    reference: str
+    procedure: str
+    procedure_label: str
+    status: str
+    status_label: str
+    submitted_at: datetime
+    closed: bool
+    is_filer: bool = Field(description="False when someone else filed it naming this phone.")
+    awaiting_you: bool = Field(description="The office waits for something from you.")
+
+
+class RequestPage(Schema):
+    items: list[RequestSummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class RequestOut(RequestSummary):
+    explanation: str
+    office: str
+    registry_number: str
+    closed_at: datetime | None
+    decision: list[DecisionRow]
+    steps: list[CitizenStep] = Field(description="What you can do now (empty: nothing).")
+
+
+class TimelineEntry(Schema):
+    at: datetime
+    status: str
+    label: str
+    message: str = Field(description="The office's message to you, if any.")
+
+
+class Timeline(Schema):
+    items: list[TimelineEntry]
+
+
+class StepIn(Schema):
+    message: str = ""
+    attachment_ids: list[int] = Field(default_factory=list)
+    confirm: bool = False
+    expected_status: str | None = Field(
+        None, description="The status you saw; refused with 409 if it changed since."
+    )
+
+
+# --- uploads and receipts -------------------------------------------------------------
+
+
+class UploadOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class VerificationOut(Schema):
+    genuine: bool
+    reason: str = Field(
+        description="genuine, not_a_receipt, malformed, unknown_key, altered, "
+        "other_reference, too_large."
+    )
+    message: str
+    reference: str
+    procedure: str
+    procedure_label: str
+    filed_at: datetime | None
+    issued_at: datetime | None
+    language: str
+    key_id: str
+
+
+# --- notifications --------------------------------------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    reference: str
+    created_at: datetime
+    status: str
+    body: str
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut]
+    next_cursor: str | None = None
+
+
+# --- reference data -------------------------------------------------------------------
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    name_ar: str
+    name_fr: str
+
+
+class ProvinceOut(RegionOut):
+    region: str
+    kind: str
+
+
+class CommuneOut(RegionOut):
+    province: str
+    kind: str
+
+
+class CourtOut(Schema):
+    id: str
+    name: str
+    name_ar: str
+    name_fr: str
+    kind: str
+    kind_label: str
+    parent: str | None
+    seat_province: str | None
+    status: str
+
+
+class PrisonOut(Schema):
+    id: str
+    name: str
+    name_ar: str
+    name_fr: str
+    kind: str
+    city: str
+    province: str | None
+    status: str

@@ -1,0 +1,101 @@
+"""What a signed-in phone may read, page by page.
+
+The visibility rule is the citizen space's (`mizan.cases.selectors.cases_for_phone`):
+requests filed with the phone, or naming it as the person concerned. It is repeated here
+as a query that pages by cursor (that selector stops at 200 rows); a test checks that
+both always agree.
+"""
+
+from datetime import datetime
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from mizan.cases.models import Case
+from mizan.core import references
+from mizan.core.errors import DomainError
+from mizan.notifications.models import Notification
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def cases_visible_to_phone(*, phone: str) -> QuerySet[Case]:
+    return Case.objects.filter(Q(filer_phone=phone) | Q(details__concerned__phone=phone))
+
+
+def case_for_phone(*, phone: str, reference: str) -> Case | None:
+    """The request if this phone may see it; None otherwise — whether it does not exist
+    or belongs to someone else is not told (the API answers 404 to both)."""
+    canonical = references.canonical(reference)
+    if canonical is None:
+        return None
+    return (
+        cases_visible_to_phone(phone=phone)
+        .filter(reference=canonical)
+        .select_related("unit", "unit__court", "unit__region")
+        .first()
+    )
+
+
+def _cursor_salt(kind: str, phone: str) -> str:
+    # Bound to the phone: a cursor is useless to anyone else, and says nothing to them.
+    return f"mizan.api.cursor:{kind}:{phone}"
+
+
+def cursor_encode(*, kind: str, phone: str, at: datetime, pk: int) -> str:
+    return signing.dumps([at.isoformat(), pk], salt=_cursor_salt(kind, phone), compress=True)
+
+
+def cursor_decode(*, kind: str, phone: str, cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        at, pk = signing.loads(cursor, salt=_cursor_salt(kind, phone))
+        return datetime.fromisoformat(at), int(pk)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise DomainError(
+            _("This page link is not valid: start again from the first page."),
+            code="invalid_cursor",
+            field="cursor",
+        ) from None
+
+
+def _page(rows: QuerySet, *, field: str, after, limit: int) -> tuple[list, bool]:
+    """Newest first, strictly after the cursor's row: (items, whether more follow)."""
+    if after is not None:
+        at, pk = after
+        rows = rows.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "id__lt": pk}))
+    items = list(rows.order_by(f"-{field}", "-id")[: limit + 1])
+    return items[:limit], len(items) > limit
+
+
+def cases_page(*, phone: str, cursor: str | None, limit: int) -> tuple[list[Case], str | None]:
+    after = cursor_decode(kind="requests", phone=phone, cursor=cursor)
+    rows = cases_visible_to_phone(phone=phone).select_related("unit")
+    items, more = _page(rows, field="submitted_at", after=after, limit=limit)
+    following = (
+        cursor_encode(kind="requests", phone=phone, at=items[-1].submitted_at, pk=items[-1].pk)
+        if more
+        else None
+    )
+    return items, following
+
+
+def notifications_page(
+    *, phone: str, cursor: str | None, limit: int
+) -> tuple[list[Notification], str | None]:
+    """The SMS sent to this phone about requests (one-time codes have no case: never
+    listed), as `mizan.cases.selectors.messages_for_phone` chooses them."""
+    after = cursor_decode(kind="notifications", phone=phone, cursor=cursor)
+    rows = Notification.objects.filter(
+        recipient=phone, channel=Notification.Channel.SMS, case__isnull=False
+    ).select_related("case")
+    items, more = _page(rows, field="created_at", after=after, limit=limit)
+    following = (
+        cursor_encode(kind="notifications", phone=phone, at=items[-1].created_at, pk=items[-1].pk)
+        if more
+        else None
+    )
+    return items, following

@@ -90,6 +90,7 @@ BAIL_WORKFLOW = Workflow(
             "granted",
             _("Granted — waiting for the bail deposit"),
             _("Decision: release on bail granted — deposit to make"),
+            outcome="granted",
             target_days=15,
             explanation=_(
                 "The magistrate granted release on bail, for the amount and under the "
@@ -129,6 +130,7 @@ BAIL_WORKFLOW = Workflow(
             "refused",
             _("Decision: refused"),
             _("Decision: release on bail refused"),
+            outcome="rejected",
             target_days=5,
             explanation=_(
                 "The magistrate refused release on bail, for the reason given in the "

@@ -134,6 +134,7 @@ COMPLAINT_WORKFLOW = Workflow(
             "decided_prosecution",
             _("Decision: prosecution"),
             _("Decision: prosecution"),
+            outcome="prosecution",
             target_days=7,
             explanation=_(
                 "The prosecutor decided to prosecute: the case goes before a court. You "
@@ -145,6 +146,7 @@ COMPLAINT_WORKFLOW = Workflow(
             "decided_no_action",
             _("Decision: filed without action"),
             _("Decision: filed without further action"),
+            outcome="no_action",
             target_days=7,
             explanation=_(
                 "The prosecutor decided not to prosecute for now (classement sans suite), "
@@ -157,6 +159,7 @@ COMPLAINT_WORKFLOW = Workflow(
             "decided_transferred",
             _("Decision: transferred to another office"),
             _("Decision: transferred to the competent office"),
+            outcome="transferred",
             target_days=7,
             explanation=_(
                 "Another prosecution office is competent for these facts: your complaint "

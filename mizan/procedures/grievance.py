@@ -90,6 +90,7 @@ GRIEVANCE_WORKFLOW = Workflow(
             "handover_proposed",
             _("Out of competence — handover proposed to the citizen"),
             _("Another body is competent: your agreement is needed"),
+            outcome="redirected",
             target_days=30,
             explanation=_(
                 "The Mediator is not competent for this matter; the body named in the "
@@ -120,6 +121,7 @@ GRIEVANCE_WORKFLOW = Workflow(
             "redirected",
             _("Out of competence — redirected"),
             _("Redirected to the competent body"),
+            outcome="redirected",
             target_days=5,
             explanation=_(
                 "The Mediator is not competent for this matter: the body named in the "
@@ -131,6 +133,7 @@ GRIEVANCE_WORKFLOW = Workflow(
             "inadmissible",
             _("Inadmissible"),
             _("Grievance not admissible"),
+            outcome="inadmissible",
             target_days=5,
             explanation=_(
                 "The grievance cannot be examined, for the reason given in the message "
@@ -172,6 +175,7 @@ GRIEVANCE_WORKFLOW = Workflow(
             "recommendation",
             _("Recommendation made"),
             _("The Mediator made a recommendation"),
+            outcome="recommendation",
             target_days=10,
             explanation=_(
                 "The Mediator addressed a recommendation to the administration, as the "
@@ -183,6 +187,7 @@ GRIEVANCE_WORKFLOW = Workflow(
             "settled",
             _("Settled"),
             _("Settled amicably"),
+            outcome="settled",
             target_days=10,
             explanation=_("The matter was settled with the administration, as the message says."),
         ),

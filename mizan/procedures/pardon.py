@@ -90,6 +90,7 @@ PARDON_WORKFLOW = Workflow(
             "inadmissible",
             _("Inadmissible"),
             _("Request not admissible"),
+            outcome="inadmissible",
             target_days=5,
             explanation=_(
                 "The request cannot be examined, for the reason given in the message "
@@ -142,6 +143,7 @@ PARDON_WORKFLOW = Workflow(
             "granted_full",
             _("Decision: pardon granted in full"),
             _("Decision: pardon granted"),
+            outcome="granted",
             target_days=5,
             explanation=_(
                 "A pardon was granted for the whole remaining sentence. The prison "
@@ -153,6 +155,7 @@ PARDON_WORKFLOW = Workflow(
             "granted_partial",
             _("Decision: partial pardon (sentence reduced)"),
             _("Decision: sentence reduced"),
+            outcome="granted_partial",
             target_days=5,
             explanation=_(
                 "A partial pardon was granted: the sentence is reduced, as the message "
@@ -163,6 +166,7 @@ PARDON_WORKFLOW = Workflow(
             "commuted",
             _("Decision: sentence commuted"),
             _("Decision: sentence commuted"),
+            outcome="commuted",
             target_days=5,
             explanation=_("The sentence was commuted into a lighter one, as the message says."),
         ),
@@ -170,6 +174,7 @@ PARDON_WORKFLOW = Workflow(
             "rejected",
             _("Decision: pardon refused"),
             _("Decision: pardon not granted"),
+            outcome="rejected",
             target_days=5,
             explanation=_(
                 "The pardon was not granted this time. A new request may be filed later, "

@@ -63,6 +63,7 @@ QUESTION_WORKFLOW = Workflow(
             "answered",
             _("Answered"),
             _("Answered"),
+            outcome="answered",
             target_days=15,
             explanation=_(
                 "The answer is below. It is general information, not a decision on your "

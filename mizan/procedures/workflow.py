@@ -25,6 +25,10 @@ class State:
     # "What this step means", for the citizen: what happened, what happens next, what
     # they can do. Every citizen-visible state has one (checked by the tests).
     explanation: Promise | None = None
+    # Entering this state decides the request, with this outcome (statistics: time to
+    # decision, outcome shares). Codes are shared across procedures where they mean the
+    # same: granted, rejected, inadmissible, redirected, withdrawn...
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,10 @@ class Workflow:
         roles = set(roles)
         return [step for step in self.steps_from(status) if step.roles & roles]
 
+    def outcome_states(self) -> dict[str, str]:
+        """State name -> outcome code, for the states that decide a request."""
+        return {state.name: state.outcome for state in self.states if state.outcome}
+
     def citizen_steps(self, status: str) -> list[Step]:
         return [step for step in self.steps_from(status) if CITIZEN in step.roles]
 
@@ -115,6 +123,7 @@ WITHDRAWN = State(
     _("Withdrawn by the citizen"),
     _("Withdrawn at your request"),
     terminal=True,
+    outcome="withdrawn",
     explanation=_(
         "You withdrew this request; the office will take no further step on it. "
         "If you change your mind, you can file a new request."

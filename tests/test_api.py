@@ -167,10 +167,10 @@ def test_the_openapi_schema_declares_every_error_with_its_body(db, client):
     expected = {
         "requests_create": {"201", "400", "401", "403", "409", "422", "429"},
         "requests_step": {"200", "400", "401", "403", "404", "409", "422", "429"},
-        "requests_detail": {"200", "401", "404", "429"},
+        "requests_detail": {"200", "400", "401", "404", "429"},
         "uploads_create": {"201", "400", "401", "409", "422", "429"},
         "auth_refresh": {"200", "400", "401", "422", "429"},
-        "reference_communes": {"200", "304", "422", "429"},
+        "reference_communes": {"200", "304", "400", "422", "429"},
     }
     for name, statuses in expected.items():
         assert set(operations[name]["responses"]) == statuses, name

@@ -36,9 +36,10 @@ from .formschema import (
 )
 
 E = schemas.Error
-# Statuses every operation may answer with: the per-address budget (429).
-PUBLIC = {429: E}
-SIGNED_IN = {401: E, 429: E}
+# Statuses every operation may answer with: a malformed request refused before it
+# reaches the operation (a NUL character, 400) and the per-address budget (429).
+PUBLIC = {400: E, 429: E}
+SIGNED_IN = {400: E, 401: E, 429: E}
 REFERENCE_MAX_AGE = 24 * 3600
 PROCEDURES_MAX_AGE = 3600
 IDEMPOTENCY_KEY = Header(
@@ -50,9 +51,19 @@ IDEMPOTENCY_KEY = Header(
     description="A new random value (a UUID) per operation; the same one on its retries.",
 )
 
-# Optional for the parser so that a missing file gets the form's own words (422).
+# Optional for the parser so that a missing file gets the form's own words (422), but
+# documented as what it is: a required file part. (Annotated `UploadedFile`, not `| None`,
+# so that the schema says `{type: string, format: binary}` rather than "a file or null",
+# which clients then send as a text field; the parameter is None when no file came.)
 DOCUMENT_FILE = File(None, description="Required: the document, PDF, JPEG or PNG.")
 RECEIPT_FILE = File(None, description="Required: the receipt's PDF file.")
+
+
+def _required_parts(*names: str) -> dict:
+    return {
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"required": list(names)}}}}
+    }
+
 
 auth_router = Router(tags=["Sign in"])
 procedures_router = Router(tags=["Procedures"])
@@ -436,12 +447,13 @@ def requests_receipt(request, reference: str):
 @uploads_router.post(
     "",
     response={201: schemas.UploadOut, 400: E, 409: E, 422: E, **SIGNED_IN},
+    openapi_extra=_required_parts("file"),
     summary="Upload a document",
 )
 def uploads_create(
     request,
     response: HttpResponse,
-    file: UploadedFile | None = DOCUMENT_FILE,
+    file: UploadedFile = DOCUMENT_FILE,
     idempotency_key: str = IDEMPOTENCY_KEY,
 ):
     """Keep a document for a filing or a step (by its `id`). Checked by its content (PDF,
@@ -480,11 +492,12 @@ def uploads_create(
 @receipts_router.post(
     "/verify",
     response={200: schemas.VerificationOut, 400: E, 422: E, **PUBLIC},
+    openapi_extra=_required_parts("receipt"),
     summary="Check a receipt",
 )
 def receipts_verify(
     request,
-    receipt: UploadedFile | None = RECEIPT_FILE,
+    receipt: UploadedFile = RECEIPT_FILE,
     reference: str = Form("", description="Optional: check it is this request's receipt."),
 ):
     """Whether a PDF is a receipt Mizan issued, unaltered. Public: anyone shown a receipt

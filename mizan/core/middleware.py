@@ -1,4 +1,6 @@
 from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 
 class RejectNulBytesMiddleware:
@@ -15,5 +17,16 @@ class RejectNulBytesMiddleware:
             for data in (request.GET, request.POST)
             for key, values in data.lists()
         ):
+            if request.path.startswith("/api/"):
+                # The API answers in its own documented error body (docs/api.md).
+                return JsonResponse(
+                    {
+                        "code": "bad_request",
+                        "message": _("The request contains a character that is not allowed."),
+                        "field": None,
+                        "details": None,
+                    },
+                    status=400,
+                )
             raise SuspiciousOperation("NUL byte in the request")
         return self.get_response(request)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "mizan.receipts",
     "mizan.ops",
     "mizan.api",
+    "mizan.transparency",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +300,17 @@ DEFAULT_FROM_EMAIL = env.str("MIZAN_EMAIL_FROM", default="Mizan <no-reply@mizan.
 MIZAN_BENCH_FLOOR = env.bool("MIZAN_BENCH_FLOOR", default=False)
 # The development outbox page shows every SMS, one-time codes included: never in production.
 MIZAN_DEV_OUTBOX = env.bool("MIZAN_DEV_OUTBOX", default=DEBUG)
+
+# --- public statistics (docs/transparency.md) -------------------------------------------
+# No published count is under this (zero included), nor any figure that gives one away.
+MIZAN_TRANSPARENCY_MIN_CELL = env.int("MIZAN_TRANSPARENCY_MIN_CELL", default=10)
+# The open data's licence, named on the data page and in every JSON file.
+MIZAN_TRANSPARENCY_LICENCE = env.str(
+    "MIZAN_TRANSPARENCY_LICENCE", default="Open licence — reuse with attribution (CC BY 4.0)"
+)
+MIZAN_TRANSPARENCY_LICENCE_URL = env.str(
+    "MIZAN_TRANSPARENCY_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
 
 # --- security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env.bool("MIZAN_SECURE_COOKIES", default=not DEBUG)

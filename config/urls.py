@@ -13,11 +13,14 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # /healthz, /readyz, /metrics: for load balancers and Prometheus, no language prefix.
     path("", include("mizan.ops.urls")),
+    # Open-data files: stable addresses, the same in every language.
+    path("transparency/data/", include("mizan.transparency.file_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("backoffice/", include("mizan.backoffice.urls")),
     path("", include("mizan.receipts.urls")),
     path("", include("mizan.faq.urls")),
+    path("", include("mizan.transparency.urls")),
     path("", include("mizan.portal.urls")),
     prefix_default_language=True,
 )

@@ -36,6 +36,7 @@ from mizan.documents.services import (
 )
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.reference.models import Commune
+from mizan.transparency.selectors import delay_estimate, tracking_delay_estimate
 
 from .forms import CitizenStepForm, CodeForm, ComplaintForm, InformationForm, TrackForm
 from .procedure_forms import FILING_FORMS
@@ -266,6 +267,8 @@ def procedure_form(request, procedure):
             "procedure": get_procedure(procedure),
             "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
             "kept_uploads": kept,
+            # Transparency (#10): the office is not known yet, so across offices.
+            "delay_estimate": delay_estimate(procedure=procedure),
         },
     )
 
@@ -476,6 +479,8 @@ def _render_track_detail(request, case, information_form, *, failed_form=None, s
             "information_form": information_form if can_answer else None,
             "step_forms": step_forms,
             "decision": selectors.citizen_decision(case=case),
+            # Transparency (#10): how long such requests took at this office.
+            "delay_estimate": tracking_delay_estimate(case=case),
         },
         status=status,
     )

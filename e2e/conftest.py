@@ -6,9 +6,15 @@ the SMS; Playwright drives Debian's Chromium (never a downloaded browser). The t
 read the console gateway's messages from the same database to get one-time codes.
 """
 
+import base64
+import functools
+import hashlib
+import hmac
 import json
 import os
+import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -24,6 +30,14 @@ AXE_SOURCE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 # Every citizen page, with its CSS, JS, fonts and images, compressed, first visit.
 PAGE_BUDGET_BYTES = 60 * 1024
 STAFF_PASSWORD = "e2e-staff-password-2026"
+PHONE_VIEWPORT = {"width": 360, "height": 740}
+STAFF_VIEWPORT = {"width": 1024, "height": 768}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def _free_port() -> int:
@@ -259,8 +273,13 @@ class PageChecks:
             self._audit_page.context.close()
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
 def axe_violations(page) -> list[dict]:
-    page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    page.evaluate(_axe_source())
     return page.evaluate(
         """() => axe.run(document, {
              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
@@ -270,3 +289,169 @@ def axe_violations(page) -> list[dict]:
              nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary),
            })))"""
     )
+
+
+# --- Shared by the journeys --------------------------------------------------------
+
+
+def sms_code_for(phone: str) -> str:
+    """The newest one-time code the console gateway "sent" to `phone` (never a
+    reference's digits from another SMS)."""
+    from mizan.notifications.models import ConsoleMessage
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        message = (
+            ConsoleMessage.objects.filter(recipient=phone, notification__template_key="phone.code")
+            .order_by("-id")
+            .first()
+        )
+        if message and (match := re.search(r"\b(\d{6})\b", message.body)):
+            return match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no code reached {phone}")
+
+
+# What each staff member's authenticator app holds, learnt at enrolment: its key, the
+# last 30-second step used (a code is accepted once), and the recovery codes.
+AUTHENTICATORS: dict[str, dict] = {}
+
+
+def totp_at(secret: str, step: int) -> str:
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def second_factor(page, checks, username):
+    """The log-in's second step: enrol the first time (QR page), then a code each time."""
+    page.wait_for_load_state("load")
+    if "/login/set-up/" in page.url:
+        checks.check("second-factor-set-up")
+        secret = page.locator("code.secret").inner_text().replace(" ", "")
+        step = int(time.time() // 30)
+        page.fill("#id_code", totp_at(secret, step))
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("load")
+        checks.check("recovery-codes")
+        codes = page.locator(".recovery-codes code").all_inner_texts()
+        assert len(codes) == 10
+        AUTHENTICATORS[username] = {"secret": secret, "last_step": step, "recovery": codes}
+        page.click("main a.button")
+        return
+    assert "/login/verify/" in page.url, page.url
+    checks.check("second-factor")
+    app = AUTHENTICATORS[username]
+    step = int(time.time() // 30)
+    if step > app["last_step"]:
+        app["last_step"] = step
+        code = totp_at(app["secret"], step)
+    else:  # this step's code was used already: a recovery code, as a person would
+        code = app["recovery"].pop()
+    page.fill("#id_code", code)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+class StaffDesk:
+    """One staff member logged in (password, then second factor) in a browser of their
+    own, taking workflow steps on cases found in their queue; every page is checked."""
+
+    def __init__(
+        self,
+        browser,
+        server,
+        folder: Path,
+        language: str,
+        js: bool,
+        username: str,
+        *,
+        audit_forms: bool = False,
+    ):
+        self.server, self.language, self.username = server, language, username
+        # Also check each step's form once opened (closed, axe does not look into it).
+        self.audit_forms = audit_forms
+        self.context = browser.new_context(viewport=STAFF_VIEWPORT, java_script_enabled=js)
+        self.page = self.context.new_page()
+        self.checks = PageChecks(self.page, server, folder, citizen=False, js=js)
+        self.page.goto(f"{server}/{language}/backoffice/login/")
+        self.checks.check("login")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", STAFF_PASSWORD)
+        self.page.click("main form button[type=submit]")
+        second_factor(self.page, self.checks, username)
+        self.checks.check("queue")
+
+    def open_case(self, reference: str) -> None:
+        """From the queue, as an agent would: the case's link."""
+        page = self.page
+        if not page.url.rstrip("/").endswith("/backoffice"):
+            page.goto(f"{self.server}/{self.language}/backoffice/")
+            self.checks.check("queue")
+        page.click(f"a:has-text('{reference}')")
+        assert page.url.endswith(f"/cases/{reference}/"), page.url
+        self.checks.check(f"case-{reference}")
+
+    def step(self, reference: str, step: str, **fields) -> None:
+        """Open the case from the queue, then take `step`, filling its fields by name
+        (selects by value; the assignee by the person's name)."""
+        self.open_case(reference)
+        page = self.page
+        step_box = page.locator(f"details.step:has(input[name=step][value={step}])")
+        step_box.locator("summary").click()
+        for name, value in fields.items():
+            field = step_box.locator(f"[name={name}]")
+            if field.evaluate("e => e.tagName") != "SELECT":
+                field.fill(value)
+            elif name == "assignee":
+                field.select_option(label=value)
+            else:
+                field.select_option(value)
+        if self.audit_forms:
+            self.checks.check(f"{step}-form")
+        step_box.locator("button[type=submit]").click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(f"/cases/{reference}/"), page.url
+        self.checks.check(f"{step}-done")
+
+    def close(self) -> None:
+        self.checks.close()
+        self.context.close()
+
+
+def staff_step(browser, server, folder, language, js, username, reference, step, **fields):
+    """Log in, take one step on one case, log out (a browser of its own)."""
+    desk = StaffDesk(browser, server, folder / f"agent-{username}-{step}", language, js, username)
+    desk.step(reference, step, **fields)
+    desk.close()
+
+
+class Citizen:
+    """A citizen's phone: its own browser, every page checked against the citizen
+    budget. `visit(name, action)` runs the action that loads a page, then checks it."""
+
+    def __init__(self, browser, server, folder: Path, language: str, js: bool):
+        self.server, self.language, self.js = server, language, js
+        self.context = browser.new_context(
+            viewport=PHONE_VIEWPORT,
+            java_script_enabled=js,
+            locale={"ar": "ar-MA", "fr": "fr-MA"}.get(language, language),
+        )
+        self.page = self.context.new_page()
+        self.checks = PageChecks(self.page, server, folder, citizen=True, js=js)
+
+    def visit(self, name: str, action) -> None:
+        """`action` is a path under the language (str) or a callable that loads a page."""
+        self.checks.start()
+        if isinstance(action, str):
+            self.page.goto(f"{self.server}/{self.language}/{action.lstrip('/')}")
+        else:
+            action()
+        self.page.wait_for_load_state("load")
+        self.checks.check(name)
+
+    def close(self) -> None:
+        self.checks.close()
+        self.context.close()

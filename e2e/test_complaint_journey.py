@@ -2,104 +2,16 @@
 French, once more with JavaScript off: file with an attachment and the one-time
 code, the office's steps, track, answer a request for information."""
 
-import re
-import time
-
 import pytest
 
-from .conftest import ARTIFACTS, STAFF_PASSWORD, PageChecks
-
-PHONE_VIEWPORT = {"width": 360, "height": 740}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def sms_code_for(phone: str) -> str:
-    from mizan.notifications.models import ConsoleMessage
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        message = ConsoleMessage.objects.filter(recipient=phone).order_by("-id").first()
-        if message and (match := re.search(r"\b(\d{6})\b", message.body)):
-            return match.group(1)
-        time.sleep(0.2)
-    raise AssertionError(f"no code reached {phone}")
-
-
-# What each staff member's authenticator app holds, learnt at enrolment: its key, the
-# last 30-second step used (a code is accepted once), and the recovery codes.
-AUTHENTICATORS: dict[str, dict] = {}
-
-
-def totp_at(secret: str, step: int) -> str:
-    import base64
-    import hashlib
-    import hmac
-    import struct
-
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
-
-
-def second_factor(page, checks, username):
-    """The log-in's second step: enrol the first time (QR page), then a code each time."""
-    page.wait_for_load_state("load")
-    if "/login/set-up/" in page.url:
-        checks.check("second-factor-set-up")
-        secret = page.locator("code.secret").inner_text().replace(" ", "")
-        step = int(time.time() // 30)
-        page.fill("#id_code", totp_at(secret, step))
-        page.click("main form button[type=submit]")
-        page.wait_for_load_state("load")
-        checks.check("recovery-codes")
-        codes = page.locator(".recovery-codes code").all_inner_texts()
-        assert len(codes) == 10
-        AUTHENTICATORS[username] = {"secret": secret, "last_step": step, "recovery": codes}
-        page.click("main a.button")
-        return
-    assert "/login/verify/" in page.url, page.url
-    checks.check("second-factor")
-    app = AUTHENTICATORS[username]
-    step = int(time.time() // 30)
-    if step > app["last_step"]:
-        app["last_step"] = step
-        code = totp_at(app["secret"], step)
-    else:  # this step's code was used already: a recovery code, as a person would
-        code = app["recovery"].pop()
-    page.fill("#id_code", code)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state("load")
-
-
-def staff_step(browser, server, folder, language, js, username, reference, step, **fields):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, java_script_enabled=js)
-    page = context.new_page()
-    checks = PageChecks(page, server, folder / f"agent-{username}-{step}", citizen=False, js=js)
-    page.goto(f"{server}/{language}/backoffice/login/")
-    checks.check("login")
-    page.fill("#id_username", username)
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.click("main form button[type=submit]")
-    second_factor(page, checks, username)
-    checks.check("queue")
-    page.click(f"a:has-text('{reference}')")
-    checks.check("case")
-    step_box = page.locator(f"details.step:has(input[name=step][value={step}])")
-    step_box.locator("summary").click()
-    for name, value in fields.items():
-        field = step_box.locator(f"[name={name}]")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(label=value) if name == "assignee" else field.select_option(value)
-        else:
-            field.fill(value)
-    step_box.locator("button[type=submit]").click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith(f"/cases/{reference}/"), page.url
-    checks.check("done")
-    checks.close()
-    context.close()
+from .conftest import (
+    ARTIFACTS,
+    PDF,
+    PHONE_VIEWPORT,
+    PageChecks,
+    sms_code_for,
+    staff_step,
+)
 
 
 @pytest.mark.parametrize(

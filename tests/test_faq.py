@@ -103,3 +103,17 @@ def test_markup_in_a_published_entry_is_shown_as_text(reference_data):
     page = Client().get("/fr/faq/").content.decode()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_a_question_is_published_once(reference_data):
+    agent = staff("info", "MJ-INFO", Role.AGENT)
+    case = ask("Comment obtenir une copie du jugement ?")
+    case_transition(case_id=case.pk, step_name="answer", actor=agent, message="Au greffe.")
+    faq_publish(case_id=case.pk, question="q" * 20, answer="a" * 20, language="fr", actor=agent)
+    with pytest.raises(DomainError, match="already"):
+        faq_publish(case_id=case.pk, question="q" * 20, answer="a" * 20, language="fr", actor=agent)
+    client = Client()
+    verified_login(client, agent)
+    assert (
+        "faq_question" not in client.get(f"/fr/backoffice/cases/{case.reference}/").content.decode()
+    )

@@ -297,9 +297,13 @@ def _render_case(request, case, *, failed_step: str = "", values=None, status=20
 
 
 def _faq_draft(case):
+    from mizan.faq.models import FaqEntry
+    from mizan.faq.services import anonymise
+
     if case.procedure != "question" or case.status not in ("answered", "closed"):
         return None
-    from mizan.faq.services import anonymise
+    if FaqEntry.objects.filter(source_case=case).exists():
+        return None  # published already (edits go through the admin)
 
     answer = case.events.filter(step="answer").order_by("-at").first()
     return {

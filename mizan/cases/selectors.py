@@ -196,7 +196,8 @@ def citizen_decision(*, case: Case) -> list[tuple[str, str]]:
         if bail.get("conditions"):
             rows.append((_("Conditions"), bail["conditions"]))
     redirect = details.get("redirect")
-    if redirect:
+    # Once handed over, the competent body is the office shown above: not twice.
+    if redirect and redirect.get("unit") != case.unit.code:
         rows.append((_("Competent body"), redirect.get("body", "")))
     if details.get("commission_session_label") and not case.state.terminal:
         rows.append((_("Session of the pardon commission"), details["commission_session_label"]))

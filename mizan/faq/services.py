@@ -42,6 +42,8 @@ def faq_publish(*, case_id: int, question: str, answer: str, language: str, acto
         raise DomainError(
             _("A question can be published once it is answered."), code="not_answered"
         )
+    if FaqEntry.objects.filter(source_case=case).exists():
+        raise DomainError(_("This question is already in the FAQ."), code="already_published")
     if language not in dict(settings.LANGUAGES):
         language = case.language
     question, answer = anonymise(question or ""), anonymise(answer or "")

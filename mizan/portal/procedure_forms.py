@@ -82,6 +82,12 @@ class FilingForm(Form):
     def __init__(self, *args, language: str = "ar", kept_uploads: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.kept_uploads = kept_uploads
+        # Fields in page order, so the error summary lists them as the page shows them.
+        self.order_fields(
+            [name for _legend, names in self.fieldsets for name in names]
+            + list(self.filer_fields)
+            + ["attachments", "consent"]
+        )
         self.fields["preferred_language"].initial = language
         hint = _("PDF, JPEG or PNG, up to %(count)s files of %(size)s MB each.") % {
             "count": settings.MIZAN_UPLOAD_MAX_FILES,

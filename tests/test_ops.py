@@ -164,6 +164,9 @@ def test_metrics_show_the_service_and_its_traffic(live_server, settings, referen
     assert re.search(
         rf'^mizan_cases\{{procedure="complaint",status="{case.status}"\}} 1\.0$', text, re.M
     )
+    assert re.search(
+        r'^mizan_cases_by_channel\{channel="web",procedure="complaint"\} 1\.0$', text, re.M
+    )
     # The complaint's acknowledgement and the test's own SMS.
     assert re.search(r'^mizan_notifications\{channel="sms",status="queued"\} [1-9]', text, re.M)
     assert re.search(r'^mizan_task_queue_ready\{queue="notifications"\} [1-9]', text, re.M)

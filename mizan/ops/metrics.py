@@ -89,6 +89,15 @@ class DatabaseCollector:
             cases.add_metric([procedure, status], count)
         yield cases
 
+        channels = GaugeMetricFamily(
+            "mizan_cases_by_channel",
+            "Cases by procedure and the channel they were filed through.",
+            labels=["procedure", "channel"],
+        )
+        for procedure, channel, count in selectors.cases_by_procedure_and_channel():
+            channels.add_metric([procedure, channel], count)
+        yield channels
+
         notifications = GaugeMetricFamily(
             "mizan_notifications",
             "Notifications by channel and status.",

@@ -26,6 +26,13 @@ def cases_by_procedure_and_status() -> list[tuple[str, str, int]]:
     return [(row["procedure"], row["status"], row["count"]) for row in rows]
 
 
+def cases_by_procedure_and_channel() -> list[tuple[str, str, int]]:
+    """How requests reached us (web, app, counter, stand, phone...): assisted filing is
+    counted so that the desks' work shows."""
+    rows = Case.objects.order_by().values("procedure", "channel").annotate(count=Count("id"))
+    return [(row["procedure"], row["channel"], row["count"]) for row in rows]
+
+
 def notifications_by_channel_and_status() -> list[tuple[str, str, int]]:
     rows = Notification.objects.order_by().values("channel", "status").annotate(count=Count("id"))
     return [(row["channel"], row["status"], row["count"]) for row in rows]

@@ -456,6 +456,10 @@ def dashboard_page_is_complete(language):
     assert "&lt; 10" in page  # the small counts of this history
     # The charts read in the page's direction: mirrored in Arabic.
     assert f'direction="{"rtl" if language == "ar" else "ltr"}"' in page
+    # Counts are labelled as counts (not as "received on" / "delivered on" a date, as
+    # the same English words are translated on a case page).
+    if language == "fr":
+        assert "Reçues" in page and ">Remis<" in page and "Remis le" not in page
     assert len(response.content) < 60 * 1024
     # An unknown choice falls back to the defaults instead of failing.
     assert (

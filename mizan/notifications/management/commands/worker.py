@@ -28,6 +28,7 @@ logger = logging.getLogger("mizan.worker")
 
 # With the sweep disabled (--sweep-interval 0) the heartbeat still beats this often.
 HEARTBEAT_SECONDS = 30.0
+IDLE_POLL_SECONDS = 0.2
 
 
 def _beat(heartbeat: Callable[[], object]) -> None:
@@ -68,7 +69,9 @@ class Command(DbWorkerCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.set_defaults(queue_name="*")
+        # An idle worker looks for work five times a second: a citizen's SMS leaves
+        # within ~0.2 s of the step, for about 1 % of a core per idle worker.
+        parser.set_defaults(queue_name="*", interval=IDLE_POLL_SECONDS)
         parser.add_argument(
             "--sweep-interval",
             type=float,

@@ -22,7 +22,7 @@ from .timezones import MOROCCO_TIME_ZONE
 
 MOROCCO = ZoneInfo(MOROCCO_TIME_ZONE)
 # How many days ahead the citizen is offered slots.
-HORIZON_DAYS = 28
+HORIZON_DAYS = 14
 
 
 @dataclass

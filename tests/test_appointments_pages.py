@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import icalendar
 import pytest
+from django.test import override_settings
 
 from mizan.accounts.models import Role
 from mizan.appointments.models import Booking
@@ -208,3 +209,31 @@ def test_other_staff_cannot_open_an_officials_booking(service):
     head = staff("head", "MRE", Role.UNIT_HEAD)
     head_client = verified_login(Client(), head)
     assert head_client.get(f"/fr/backoffice/appointments/{booking.reference}/").status_code == 200
+
+
+@override_settings(
+    MIZAN_JITSI_DOMAIN="meet.example.ma",
+    MIZAN_JITSI_APP_ID="mizan",
+    MIZAN_JITSI_SECRET="test-secret-of-at-least-32-bytes-long!",
+)
+def test_only_the_official_joins_as_moderator_and_only_when_the_room_is_open(service, clock):
+    import jwt
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    official = get_user_model().objects.get(username="official")
+    booking = book(service, morocco(FRIDAY_BEFORE_CHANGE, 9))
+    join = f"/fr/backoffice/appointments/{booking.reference}/join/"
+    clock.set(booking.starts_at - timedelta(minutes=30))
+    client = verified_login(Client(), official)
+    early = client.post(join)
+    assert early.url.endswith(f"/backoffice/appointments/{booking.reference}/")
+    clock.set(booking.starts_at - timedelta(minutes=5))
+    client = verified_login(Client(), official)
+    entered = client.post(join)
+    assert entered.url.startswith(f"https://meet.example.ma/{booking.room}?jwt=")
+    claims = jwt.decode(entered.url.split("jwt=")[1], options={"verify_signature": False})
+    assert claims["moderator"] is True and claims["context"]["user"]["name"] == "Official Test"
+    # A unit head sees the booking but does not enter as the official.
+    head = verified_login(Client(), staff("head", "MRE", Role.UNIT_HEAD))
+    assert head.post(join).status_code == 404

@@ -237,3 +237,16 @@ def test_only_the_official_joins_as_moderator_and_only_when_the_room_is_open(ser
     # A unit head sees the booking but does not enter as the official.
     head = verified_login(Client(), staff("head", "MRE", Role.UNIT_HEAD))
     assert head.post(join).status_code == 404
+
+
+def test_slots_show_moroccos_day_when_it_is_not_the_citizens(service, client):
+    client.post(
+        "/en/appointments/service/family-law/",
+        {"subject": "Question", "country_of_residence": "US"},
+    )
+    page = client.get(
+        "/en/appointments/service/family-law/slots/", {"tz": "Pacific/Honolulu"}
+    ).content.decode()
+    # Friday 5 February, 09:00 in Morocco (08:00 UTC) is Thursday 4, 22:00 in Honolulu.
+    assert re.search(r"Thursday 4 February 2027</legend>.*?22:00</strong>", page, re.S)
+    assert re.search(r"22:00</strong>.*?Fri 5 Feb, 09:00", page, re.S)

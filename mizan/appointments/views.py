@@ -6,6 +6,7 @@ journey's state is kept in the session. Views parse input and call services/sele
 
 from __future__ import annotations
 
+import hmac
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -158,10 +159,10 @@ def _slot_days(slots, zone: str) -> list[dict]:
             {
                 "key": slot.key,
                 "local": date_format(local, "H:i"),
-                "morocco": date_format(morocco, "H:i"),
-                "morocco_day": date_format(morocco, "D j M")
-                if morocco.date() != local.date()
-                else "",
+                # Morocco's day too when it is not the citizen's (late or early zones).
+                "morocco": date_format(morocco, "H:i")
+                if morocco.date() == local.date()
+                else date_format(morocco, "D j M, H:i"),
             }
         )
     return days
@@ -461,7 +462,7 @@ def manage_booking(request, reference):
 
 def join(request, reference, key):
     booking = selectors.booking_by_reference(reference=reference)
-    if booking is None or not key or booking.join_key != key:
+    if booking is None or not hmac.compare_digest(booking.join_key.encode(), key.encode()):
         raise Http404
     state = room_state(booking)
     url = ""

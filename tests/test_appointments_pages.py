@@ -250,3 +250,16 @@ def test_slots_show_moroccos_day_when_it_is_not_the_citizens(service, client):
     # Friday 5 February, 09:00 in Morocco (08:00 UTC) is Thursday 4, 22:00 in Honolulu.
     assert re.search(r"Thursday 4 February 2027</legend>.*?22:00</strong>", page, re.S)
     assert re.search(r"22:00</strong>.*?Fri 5 Feb, 09:00", page, re.S)
+
+
+def test_a_unit_head_sees_the_units_capacity(service, clock):
+    from django.test import Client
+
+    book(service, morocco(FRIDAY_BEFORE_CHANGE, 9))
+    head = verified_login(Client(), staff("head", "MRE", Role.UNIT_HEAD))
+    page = head.get("/en/backoffice/appointments/").content.decode()
+    # Two weeks of four slots a weekday (one holiday-free official), one of them booked.
+    free = 4 * 10 - 1
+    assert re.search(rf"Family law questions</td><td>1</td><td>{free}</td>", page), page[
+        page.find("Capacity") :
+    ]

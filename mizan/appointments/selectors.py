@@ -78,3 +78,26 @@ def agenda(*, user, now: datetime | None = None) -> dict[str, list[Booking]]:
 
 def staff_booking(*, user, reference: str) -> Booking | None:
     return staff_bookings(user=user).filter(reference=reference).first()
+
+
+def unit_capacity(*, user, now: datetime | None = None) -> list[dict]:
+    """For a unit head: each service of the units they head, with its free slots and
+    active bookings over the booking horizon (what the citizens can still book)."""
+    from .slots import HORIZON_DAYS, service_slots
+
+    now = now or timezone.now()
+    horizon = now + timedelta(days=HORIZON_DAYS)
+    rows = []
+    services = AppointmentService.objects.filter(
+        unit_id__in=_headed_units(user), is_active=True
+    ).select_related("unit")
+    for service in services:
+        free = sum(len(slot.official_ids) for slot in service_slots(service=service, now=now))
+        booked = Booking.objects.filter(
+            service=service,
+            status=Booking.Status.ACTIVE,
+            starts_at__gte=now,
+            starts_at__lt=horizon,
+        ).count()
+        rows.append({"service": service, "free": free, "booked": booked})
+    return rows

@@ -481,6 +481,7 @@ def join(request, reference, key):
 @staff_required
 def agenda(request):
     rows = selectors.agenda(user=request.user)
+    rows["capacity"] = selectors.unit_capacity(user=request.user)
     return render(request, "appointments/agenda.html", rows)
 
 

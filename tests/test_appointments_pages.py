@@ -132,11 +132,17 @@ def test_a_taken_slot_sends_the_citizen_back_with_other_slots(service, client, k
     assert back.url.endswith("/appointments/service/family-law/slots/")
     page = client.get(back.url).content.decode()
     assert "panel attention" in page  # the proposed slots
-    # The phone is verified: choosing another slot books at once.
+    # The phone is verified: choosing another slot books at once, even after going back
+    # to change the subject.
+    client.post(
+        "/fr/appointments/service/family-law/",
+        {"subject": "Question précisée", "country_of_residence": "FR"},
+    )
     other = morocco(FRIDAY_BEFORE_CHANGE, 9, 40)
     done = client.post(back.url, {"slot": _key(other)})
     assert "/appointments/booked/" in done.url
-    assert Booking.objects.filter(citizen_phone="+33612345678", starts_at=other).exists()
+    booking = Booking.objects.get(citizen_phone="+33612345678", starts_at=other)
+    assert booking.subject == "Question précisée" and booking.citizen_name == "Karima Test"
 
 
 def test_a_closed_service_says_so(reference_data, clock, client):

@@ -49,6 +49,7 @@ SESSION_MANAGE = "mizan_appointment_manage"
 # A phone verified during this journey books again without a new code for this long
 # (when the chosen slot was just taken and another is picked).
 VERIFIED_SECONDS = 30 * 60
+VERIFIED_KEEPS = ("name", "phone", "email", "fallback", "verified_until")
 
 
 def _masked(phone: str) -> str:
@@ -128,8 +129,8 @@ def subject(request, service):
                     "case_reference": form.cleaned_data["case_reference"],
                     "country": country,
                     "tz": draft.get("tz") if same else default_time_zone(country),
-                    # A verified phone stays verified for this journey.
-                    **{k: draft[k] for k in ("phone", "verified_until") if k in draft},
+                    # A verified phone stays verified for this journey, with its details.
+                    **{k: draft[k] for k in VERIFIED_KEEPS if k in draft},
                 },
             )
             return redirect("appointments:slots", service=service.code)

@@ -1,7 +1,7 @@
 """Remote appointments: slots across Morocco's Ramadan time change, booking rules,
 the database's refusal of double bookings, .ics files, and the Jitsi tokens."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -256,16 +256,14 @@ def test_jitsi_token_claims_and_validity_window(service, clock):
 def test_a_token_for_one_room_is_refused_for_another(service, monkeypatch):
     booking = book(service, morocco(FRIDAY_BEFORE_CHANGE, 9))
     token = jitsi_token(booking=booking, user_name="Karima Test", moderator=False)
-    # PyJWT reads the real clock: freeze its view at the slot.
-    import time as time_module
 
-    monkeypatch.setattr(time_module, "time", lambda: booking.starts_at.timestamp())
-    monkeypatch.setattr(
-        jwt.api_jwt,
-        "datetime",
-        type("frozen", (), {"now": staticmethod(lambda tz=None: booking.starts_at)}),
-        raising=False,
-    )
+    # PyJWT reads the real clock (datetime.now in jwt.api_jwt): show it the slot's time.
+    class AtTheSlot(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return booking.starts_at
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", AtTheSlot)
     claims = jitsi_token_check(token=token, room=booking.room)
     assert claims["room"] == booking.room
     with pytest.raises(DomainError) as other:
@@ -308,3 +306,14 @@ def test_join_url_carries_a_citizen_token(service):
     token = url.split("jwt=", 1)[1]
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["moderator"] is False
+
+
+def test_the_confirmation_goes_by_sms_and_by_e_mail_when_given(service):
+    booking = book(service, morocco(FRIDAY_BEFORE_CHANGE, 9), citizen_email="karima@example.ca")
+    sent = Notification.objects.filter(template_key="appointment.confirmed")
+    assert sorted(sent.values_list("channel", "recipient")) == [
+        ("email", "karima@example.ca"),
+        ("sms", "+15145550100"),
+    ]
+    assert all("2027-02-05 03:00 (America/Montreal)" in n.body for n in sent)
+    assert all(booking.reference in n.body for n in sent)

@@ -18,6 +18,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("backoffice/", include("mizan.backoffice.urls")),
+    path("", include("mizan.appointments.urls")),
     path("", include("mizan.receipts.urls")),
     path("", include("mizan.faq.urls")),
     path("", include("mizan.transparency.urls")),

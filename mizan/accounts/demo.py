@@ -16,6 +16,8 @@ DEMO_STAFF = [
     ("clerk.rabat", "Karim Tazi", "PROS-TPI_RABAT", [Role.AGENT, Role.UNIT_HEAD]),
     ("prosecutor.rabat", "Leila Chraibi", "PROS-TPI_RABAT", [Role.MAGISTRATE]),
     ("clerk.tanger-ca", "Omar Berrada", "PROS-CA_TANGER", [Role.AGENT, Role.UNIT_HEAD]),
+    # Holds the remote appointments of the desk for Moroccans abroad (mizan/appointments).
+    ("official.mre", "Rachid Bennis", "MRE", [Role.MAGISTRATE, Role.UNIT_HEAD]),
 ]
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from mizan.accounts.demo import DEMO_PASSWORD, demo_staff_create
+from mizan.appointments.demo import demo_appointments_create
 from mizan.cases.models import Case
 from mizan.cases.services import case_submit, case_transition
 from mizan.reference.models import Commune
@@ -57,12 +58,16 @@ class Command(BaseCommand):
             rows = demo_staff_create()
             if not Case.objects.exists():
                 self._demo_complaints()
+            appointments = demo_appointments_create()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD})"))
         for username, roles, unit in rows:
             self.stdout.write(f"  {username:<18} {roles:<32} {unit}")
         self.stdout.write("  Back-office: http://127.0.0.1:8000/fr/backoffice/")
         self.stdout.write("  SMS outbox:  http://127.0.0.1:8000/fr/dev/outbox/")
+        self.stdout.write(
+            f"  Appointments: http://127.0.0.1:8000/fr/appointments/ ({appointments})"
+        )
         self.stdout.write(
             "  Second factor: the demo accounts' current authenticator codes are on the"
             " SMS outbox page."

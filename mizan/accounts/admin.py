@@ -11,8 +11,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["code", "kind", "institution", "court", "region", "is_active"]
-    list_filter = ["institution", "kind", "is_active"]
+    list_display = [
+        "code",
+        "kind",
+        "institution",
+        "court",
+        "region",
+        "is_active",
+        "distribute_automatically",
+    ]
+    list_filter = ["institution", "kind", "is_active", "distribute_automatically"]
     search_fields = ["code", "court__name_fr", "court__name_ar"]
     autocomplete_fields = ["court", "region"]
     inlines = [MembershipInline]

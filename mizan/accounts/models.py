@@ -39,6 +39,16 @@ class Unit(models.Model):
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="units"
     )
     is_active = models.BooleanField(default=True)
+    # The unit head's choice: each case registered is given at once to the least busy
+    # magistrate, instead of waiting in "not assigned" for someone to share it.
+    distribute_automatically = models.BooleanField(
+        _("share registered cases automatically"),
+        default=False,
+        help_text=_(
+            "Each registered case goes at once to the magistrate of the unit with the "
+            "fewest open cases."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -487,7 +487,43 @@ def case_transition(
         )
         if step.notify:
             _notify_parties(case=case, event=event, template_key=step.notify)
+        _distribute_if_due(case=case, actor=actor, ip_address=ip_address)
     return event
+
+
+def _distribute_if_due(*, case: Case, actor, ip_address) -> None:
+    """In a unit that shares its cases automatically, a case that just reached the state
+    where it waits for a magistrate is assigned at once, least busy first, in the same
+    transaction as the step that brought it there."""
+    from mizan.accounts.models import Unit
+
+    from .selectors import magistrates_by_load
+
+    assign = case.workflow.step("assign")
+    if assign is None or case.status not in assign.sources or case.assignee_id or actor is None:
+        return
+    # Locked: two registrations at once in the unit do not both pick the same person.
+    unit = Unit.objects.select_for_update().filter(pk=case.unit_id).first()
+    if unit is None or not unit.distribute_automatically:
+        return
+    magistrates = magistrates_by_load(unit_id=unit.pk)
+    if not magistrates:
+        return
+    least_busy, _open_cases = magistrates[0]
+    try:
+        case_transition(
+            case_id=case.pk,
+            step_name="assign",
+            actor=actor,
+            inputs={"assignee": least_busy.pk},
+            note=_("Shared automatically: the magistrate with the fewest open cases."),
+            ip_address=ip_address,
+        )
+    except DomainError:
+        # The person who registered may not assign (their role): the case waits in
+        # "not assigned", as in a unit that shares by hand.
+        return
+    case.refresh_from_db()
 
 
 def case_citizen_step(

@@ -14,6 +14,11 @@ urlpatterns = [
     path("track/code/", views.track_code, name="track_code"),
     path("track/<str:reference>/", views.track_detail, name="track_detail"),
     path(
+        "track/<str:reference>/data.<str:data_format>",
+        views.track_data,
+        name="track_data",
+    ),
+    path(
         "track/<str:reference>/information/", views.provide_information, name="provide_information"
     ),
     path("track/<str:reference>/step/<slug:step_name>/", views.citizen_step, name="citizen_step"),

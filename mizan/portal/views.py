@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
 from django.forms.utils import ErrorDict
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from mizan.accounts.models import PhoneChallenge
 from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
 from mizan.cases import selectors
+from mizan.cases.data_export import citizen_data_export, citizen_data_pdf
 from mizan.cases.filing import (
     filing_confirm,
     filing_resend_code,
@@ -495,11 +496,40 @@ def _render_track_detail(request, case, information_form, *, failed_form=None, s
             "information_form": information_form if can_answer else None,
             "step_forms": step_forms,
             "decision": selectors.citizen_decision(case=case),
+            # The filer (not a person concerned following it) may download all its data.
+            "may_export": _may_act(request, case.reference),
             # Transparency (#10): how long such requests took at this office.
             "delay_estimate": tracking_delay_estimate(case=case),
         },
         status=status,
     )
+
+
+@require_GET
+def track_data(request, reference, data_format):
+    """Everything held about the request, for the person who filed it (law 09-08)."""
+    if data_format not in ("json", "pdf"):
+        raise Http404
+    case = _tracked_case(request, reference, acting=True)
+    if case is None:
+        return redirect(reverse("portal:track") + f"?reference={reference}")
+    data = citizen_data_export(case=case)
+    audit_record(
+        action="case.data_export",
+        object_type="case",
+        object_id=case.reference,
+        actor_label=f"citizen:{case.filer_phone}",
+        ip_address=client_ip(request),
+        data={"format": data_format},
+    )
+    name = f"mizan-{case.reference}-data.{data_format}"
+    if data_format == "json":
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    else:
+        response = HttpResponse(citizen_data_pdf(data=data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["POST"])

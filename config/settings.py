@@ -259,6 +259,19 @@ MIZAN_API_MAX_PER_IP_PER_MINUTE = env.int("MIZAN_API_MAX_PER_IP_PER_MINUTE", def
 # optional "rate" (messages per second, shared by every worker through the cache) and
 # "cost" (estimated price of a segment, in dirhams). "console" logs each message and keeps
 # it for the development outbox page. docs/notifications.md lists every option.
+# Law 09-08: days after a case is closed before its personal data is anonymised, per
+# procedure (statistics are kept). `manage.py apply_retention --dry-run` shows the effect.
+MIZAN_RETENTION_DAYS = env.json(
+    "MIZAN_RETENTION_DAYS",
+    default={
+        "complaint": 5 * 365,
+        "pardon": 5 * 365,
+        "bail": 5 * 365,
+        "grievance": 5 * 365,
+        "question": 2 * 365,
+    },
+)
+
 MIZAN_SMS_GATEWAYS = env.json(
     "MIZAN_SMS_GATEWAYS", default=[{"name": "console", "kind": "console", "cost": "0.15"}]
 )

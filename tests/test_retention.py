@@ -1,4 +1,5 @@
 from datetime import timedelta
+from io import StringIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -48,3 +49,109 @@ def test_a_form_still_being_filled_in_is_kept(reference_data, settings, tmp_path
     upload = attachment_store(uploaded_file=SimpleUploadedFile("c.pdf", PDF))
     summary = expired_data_purge()
     assert summary.uploads == 0 and Attachment.objects.filter(pk=upload.pk).exists()
+
+
+# --- closed cases past their retention period ---------------------------------------------
+
+
+def closed_complaint(settings, *, years_ago: float, email="amina@example.ma"):
+    """A complaint filed, answered, with a document, withdrawn (closed), and its closing
+    moved back in time (the engine stamps the present; only the dates are moved)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mizan.cases.models import Case, CaseEvent
+    from mizan.cases.services import case_transition
+
+    filing = file_complaint(email=email)
+    upload = attachment_store(uploaded_file=SimpleUploadedFile("id.pdf", PDF))
+    Attachment.objects.filter(pk=upload.pk).update(case=filing.case)
+    case_transition(
+        case_id=filing.case.pk,
+        step_name="withdraw",
+        citizen_phone=str(filing.case.filer_phone),
+        message="I settled with my neighbour Karim.",
+    )
+    closed = timezone.now() - timedelta(days=365 * years_ago)
+    Case.objects.filter(pk=filing.case.pk).update(closed_at=closed)
+    CaseEvent.objects.filter(case=filing.case, step="withdraw").update(at=closed)
+    return filing
+
+
+def test_closed_cases_past_retention_are_anonymised_and_their_statistics_kept(
+    reference_data, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+    from django.test import Client
+
+    from mizan.cases.models import Case, CaseEvent
+    from mizan.cases.retention import retention_apply
+    from mizan.notifications.models import Notification
+
+    settings.MEDIA_ROOT = tmp_path
+    old = closed_complaint(settings, years_ago=6)
+    recent = closed_complaint(settings, years_ago=1)
+    still_open = file_complaint(phone="+212612999999")
+    before = Case.objects.values("procedure", "unit", "commune", "status", "submitted_at").get(
+        pk=old.case.pk
+    )
+    steps_before = list(CaseEvent.objects.filter(case=old.case).values_list("to_status", "at"))
+
+    out = StringIO()
+    call_command("apply_retention", "--dry-run", stdout=out)
+    assert "complaint: 1 closed cases past 1825 days" in out.getvalue()
+    assert Case.objects.get(pk=old.case.pk).anonymised_at is None
+
+    [stored] = Attachment.objects.filter(case=old.case).values_list("file", flat=True)
+    assert (tmp_path / stored).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention_apply() == {"complaint": 1}
+    case = Case.objects.get(pk=old.case.pk)
+    assert case.anonymised_at is not None
+    assert (case.filer_name, str(case.filer_phone), case.filer_email) == ("—", "", "")
+    assert set(case.details) <= {"category", "complainant_kind", "anonymised"}
+    assert case.details["anonymised"] is True and "facts" not in case.details
+    assert "karim" not in case.search_text
+    assert not Attachment.objects.filter(case=case).exists()
+    assert not (tmp_path / stored).exists()
+    texts = CaseEvent.objects.filter(case=case).values_list("citizen_message", "internal_note")
+    assert all(message == note == "" for message, note in texts)
+    assert set(Notification.objects.filter(case=case).values_list("body", "recipient")) == {
+        ("—", "—")
+    }
+    # What the statistics read is unchanged.
+    assert (
+        Case.objects.values("procedure", "unit", "commune", "status", "submitted_at").get(
+            pk=case.pk
+        )
+        == before
+    )
+    assert list(CaseEvent.objects.filter(case=case).values_list("to_status", "at")) == (
+        steps_before
+    )
+    assert set(Notification.objects.filter(case=case).values_list("status", flat=True))
+    # The old access code no longer opens anything.
+    response = Client().post(
+        "/en/track/", {"reference": case.reference, "access_code": old.access_code}
+    )
+    assert response.status_code != 302
+    # Its office still opens it (without personal data) and still finds it.
+    from mizan.accounts.models import Role
+
+    from .factories import staff, verified_login
+
+    clerk = verified_login(Client(), staff("clerk", "PROS-TPI_CASA_PENAL", Role.AGENT))
+    page = clerk.get(f"/en/backoffice/cases/{case.reference}/")
+    assert page.status_code == 200 and "Karim" not in page.content.decode()
+    # The others are untouched, and a second run does nothing.
+    assert Case.objects.get(pk=recent.case.pk).anonymised_at is None
+    assert Case.objects.get(pk=still_open.case.pk).filer_name == "Amina Test"
+    assert retention_apply() == {}
+
+
+def test_the_retention_period_is_set_per_procedure(reference_data, settings, tmp_path):
+    from mizan.cases.retention import retention_apply
+
+    settings.MEDIA_ROOT = tmp_path
+    closed_complaint(settings, years_ago=1)
+    settings.MIZAN_RETENTION_DAYS = {**settings.MIZAN_RETENTION_DAYS, "complaint": 180}
+    assert retention_apply() == {"complaint": 1}

@@ -73,6 +73,8 @@ class Case(models.Model):
     # Reference, names, ID numbers, phones and facts, normalised for staff search
     # (mizan.cases.search); indexed for full-text on PostgreSQL.
     search_text = models.TextField(blank=True, default="")
+    # Personal data removed after the procedure's retention period (mizan.cases.retention).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]

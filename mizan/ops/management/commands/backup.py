@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mizan.ops.backups import BackupError, backup_create
+
+
+class Command(BaseCommand):
+    help = "Back up the database and the uploaded files into a new directory under DIR."
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", type=Path, help="Where backups are kept.")
+
+    def handle(self, *args, directory: Path, **options):
+        try:
+            target = backup_create(to=directory)
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(f"Backup written: {target}"))

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mizan.ops",
     "mizan.api",
     "mizan.transparency",
+    "mizan.exchange",
 ]
 
 MIDDLEWARE = [

@@ -161,7 +161,8 @@ def test_a_report_that_is_not_a_pdf_is_refused_with_a_clear_message(sides):
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "is not a PDF file" in page
+    # The service's message, in the page's language (Arabic by default), names the file.
+    assert "«pv.png» ليس ملفًا بصيغة PDF" in page
     assert 'href="#id_upload_report-report"' in page
     file.refresh_from_db()
     assert file.status == "acknowledged"

@@ -134,6 +134,21 @@ def test_a_form_with_errors_keeps_what_was_typed_and_the_documents(sides):
     )
 
 
+def test_the_communes_of_a_province_are_listed_without_javascript(sides):
+    office("CDJ-CASA-0", name="Étude Zéro")  # never assigned, lowest number: next in turn
+    response = sides["court"].post(
+        url("file_create"),
+        {**new_file_form(commune=""), "show_communes": "1"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="error-summary"' not in page
+    assert f'value="{CASABLANCA}"' in page  # the communes of Casablanca's prefecture
+    response = sides["court"].post(url("file_create"), {**new_file_form(), "show_communes": "1"})
+    assert "Étude Zéro" in response.content.decode().split('id="id_office"')[0]
+    assert not ExchangeFile.objects.exists()
+
+
 def test_an_office_outside_the_area_is_refused_on_the_form(sides):
     rabat_office = office("CDJ-RABAT-1", "CA_RABAT")
     response = sides["court"].post(

@@ -25,6 +25,7 @@ from mizan.core.http import client_ip
 from mizan.documents.models import Attachment
 from mizan.documents.services import new_upload_token
 from mizan.portal.views import UPLOAD_SALT
+from mizan.reference.models import Commune
 
 from . import selectors, workflow
 from .forms import STEP_FORMS, ExchangeFileForm
@@ -183,7 +184,7 @@ def file_create(request):
                     % {"reference": file.reference, "office": file.office.name},
                 )
                 return redirect("exchange:file", reference=file.reference)
-    commune = form.cleaned_data.get("commune") if form.is_bound and form.is_valid() else None
+    commune = _chosen_commune(form)
     return render(
         request,
         "exchange/file_form.html",
@@ -195,6 +196,14 @@ def file_create(request):
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _chosen_commune(form):
+    """The commune typed so far (valid or not yet), to show who is next in turn."""
+    code = form.data.get("commune", "") if form.is_bound else ""
+    if not isinstance(code, str) or not code or "\x00" in code:
+        return None
+    return Commune.objects.filter(code=code[:16]).select_related("appeal_court").first()
 
 
 def _visible_or_404(request, reference) -> selectors.VisibleFile:

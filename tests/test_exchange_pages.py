@@ -187,6 +187,8 @@ def test_the_court_cannot_take_the_office_steps(sides):
     file = send_file(sides["clerk"])
     response = take(sides["court"], file, "acknowledge")
     assert response.status_code == 400
+    # Said, even though the court's page offers no such step.
+    assert "لا يمكن القيام بهذه المرحلة إلا لمكتب المفوض القضائي" in response.content.decode()
     file.refresh_from_db()
     assert file.status == "sent"
 

@@ -231,6 +231,11 @@ def _render_file(request, visible, *, bound_form=None, failed_step="", status=20
         else:
             form = STEP_FORMS[step.name](prefix=step.name)
         forms.append((step, form))
+    # A step refused that the page does not offer (another side's step, or one the
+    # file has moved past): its message is shown above the actions instead.
+    refused = []
+    if bound_form is not None and failed_step not in {step.name for step in steps}:
+        refused = [message for errors in bound_form.errors.values() for message in errors]
     return render(
         request,
         "exchange/file.html",
@@ -240,6 +245,7 @@ def _render_file(request, visible, *, bound_form=None, failed_step="", status=20
             "status_label": workflow.state(file.status).label,
             "step_forms": forms,
             "failed_step": failed_step,
+            "refused": refused,
             "events": [
                 (event, workflow.done_label(event.step))
                 for event in file.events.select_related("actor").prefetch_related(

@@ -4,8 +4,10 @@ sides, competence and rotation, sealing, history PDF (state built through servic
 import hashlib
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
 from mizan.core.audit import audit_verify
@@ -334,6 +336,7 @@ def test_tampering_with_a_document_or_a_step_is_detected(parties):
     file = send_file(parties["clerk"])
     step(file, "acknowledge", parties["commissaire"])
     assert exchange_seals_verify(file=file) == []
+    call_command("verify_exchange_seals", stdout=StringIO())
     # A stored document rewritten on disk.
     attachment = file.documents.get().attachment
     with open(attachment.file.path, "wb") as handle:
@@ -344,6 +347,8 @@ def test_tampering_with_a_document_or_a_step_is_detected(parties):
     ack = file.events.get(step="acknowledge")
     ExchangeEvent.objects.filter(pk=ack.pk).update(at=ack.at - timedelta(days=2))
     assert any("changed since it was sealed" in p for p in exchange_seals_verify(file=file))
+    with pytest.raises(CommandError, match="2 seal"):
+        call_command("verify_exchange_seals", stderr=StringIO())
     # And the audit entry cannot be edited to match without breaking the chain.
     entry = AuditEntry.objects.get(pk=ack.audit_entry_id)
     entry.data["at"] = (ack.at - timedelta(days=2)).isoformat()

@@ -210,6 +210,14 @@ def test_other_offices_and_courts_get_404(sides):
     assert rabat.get(url("inbox")).status_code == 403
 
 
+def test_the_menu_offers_the_exchange_to_its_two_sides_only(sides, office):
+    link = f'href="{url("home")}"'
+    assert link in sides["court"].get(url("sent")).content.decode()
+    assert link in sides["commissaire_client"].get(url("inbox")).content.decode()
+    prosecution = verified_login(Client(), office["clerk"])
+    assert link not in prosecution.get(reverse("backoffice:queue")).content.decode()
+
+
 def test_office_members_need_both_factors_and_land_on_their_inbox(sides):
     password_only = Client()
     password_only.force_login(sides["commissaire"])

@@ -63,7 +63,7 @@ def home(request):
 
 
 def _file_list(request, files, *, template, extra):
-    status = request.GET.get("status", "")
+    status = _status_filter(request)
     page = Paginator(files, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -227,3 +227,31 @@ def test_office_members_need_both_factors_and_land_on_their_inbox(sides):
     assert response.status_code == 302 and response["Location"] == url("home")
     assert sides["commissaire_client"].get(url("home"))["Location"] == url("inbox")
     assert sides["court"].get(url("home"))["Location"] == url("sent")
+
+
+def test_a_commissaire_signs_in_with_password_then_authenticator_like_court_staff(sides):
+    from mizan.accounts.two_factor import totp_enrolment_confirm, totp_enrolment_start
+
+    from .factories import PASSWORD, totp_now
+
+    commissaire = member("commissaire.new", sides["office"])
+    client = Client()
+    response = client.post(
+        "/fr/backoffice/login/", {"username": "commissaire.new", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    # First sign-in: the authenticator is set up before any page opens.
+    response = client.get("/fr/backoffice/exchange/inbox/")
+    assert "/backoffice/login/set-up/" in response["Location"]
+    totp_enrolment_start(user=commissaire)
+    recovery_codes = totp_enrolment_confirm(user=commissaire, code=totp_now(commissaire))
+    client = Client()
+    client.post("/fr/backoffice/login/", {"username": "commissaire.new", "password": PASSWORD})
+    response = client.get("/fr/backoffice/exchange/inbox/")
+    assert "/backoffice/login/verify/" in response["Location"]
+    response = client.post(
+        "/fr/backoffice/login/verify/",
+        {"code": recovery_codes[0], "next": "/fr/backoffice/exchange/inbox/"},
+    )
+    assert response["Location"] == "/fr/backoffice/exchange/inbox/"
+    assert client.get("/fr/backoffice/exchange/inbox/").status_code == 200

@@ -75,6 +75,20 @@ def test_the_workflow_table_is_consistent():
     assert workflow.problems() == []
 
 
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_every_state_and_step_label_is_translated(language):
+    labels = [state.label for state in workflow.STATES]
+    labels += [label for s in workflow.STEPS for label in (s.label, s.done)]
+    labels.append(workflow.SENT_DONE)
+    with translation.override("en"):
+        english = [str(label) for label in labels]
+    with translation.override(language):
+        untranslated = [
+            text for text, label in zip(english, labels, strict=True) if str(label) == text
+        ]
+    assert untranslated == []
+
+
 def test_service_file_full_lifecycle(parties):
     clerk, commissaire = parties["clerk"], parties["commissaire"]
     file = send_file(clerk)

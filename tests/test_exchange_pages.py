@@ -183,6 +183,19 @@ def test_a_report_that_is_not_a_pdf_is_refused_with_a_clear_message(sides):
     assert file.status == "acknowledged"
 
 
+def test_each_side_is_offered_exactly_the_steps_it_may_take(sides):
+    file = send_file(sides["clerk"])
+
+    def offered(client):
+        page = client.get(url("file", file.reference)).content.decode()
+        return sorted(part.split('"')[0] for part in page.split('name="step" value="')[1:])
+
+    assert offered(sides["commissaire_client"]) == ["acknowledge"]
+    assert offered(sides["court"]) == ["withdraw"]
+    take(sides["commissaire_client"], file, "acknowledge")
+    assert offered(sides["commissaire_client"]) == ["record_attempt", "upload_report"]
+
+
 def test_the_court_cannot_take_the_office_steps(sides):
     file = send_file(sides["clerk"])
     response = take(sides["court"], file, "acknowledge")

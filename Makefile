@@ -44,7 +44,7 @@ run: migrate ## Start Mizan with demo data at http://127.0.0.1:8000 (web + task 
 	$(DEV_ENV) scripts/run-dev
 
 worker: install ## Run the task worker alone (sends the SMS)
-	$(DEV_ENV) $(BIN)/python manage.py worker --interval 1
+	$(DEV_ENV) $(BIN)/python manage.py worker
 
 serve-prod: install ## Production mode: gunicorn + task workers (needs MIZAN_SECRET_KEY; docs/operations.md)
 	scripts/serve-prod

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "mizan.ops",
     "mizan.api",
     "mizan.transparency",
+    "mizan.appointments",
     "mizan.exchange",
 ]
 
@@ -301,6 +302,13 @@ DEFAULT_FROM_EMAIL = env.str("MIZAN_EMAIL_FROM", default="Mizan <no-reply@mizan.
 MIZAN_BENCH_FLOOR = env.bool("MIZAN_BENCH_FLOOR", default=False)
 # The development outbox page shows every SMS, one-time codes included: never in production.
 MIZAN_DEV_OUTBOX = env.bool("MIZAN_DEV_OUTBOX", default=DEBUG)
+
+# --- remote appointments (docs/appointments.md) ---------------------------------------
+# Jitsi Meet with token authentication: the server's domain, its app id and shared
+# secret. Unset: no video, the pages say so and officials call the citizen's phone.
+MIZAN_JITSI_DOMAIN = env.str("MIZAN_JITSI_DOMAIN", default="")
+MIZAN_JITSI_APP_ID = env.str("MIZAN_JITSI_APP_ID", default="")
+MIZAN_JITSI_SECRET = env.str("MIZAN_JITSI_SECRET", default="")
 
 # --- public statistics (docs/transparency.md) -------------------------------------------
 # No published count is under this (zero included), nor any figure that gives one away.

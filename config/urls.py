@@ -19,6 +19,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("backoffice/exchange/", include("mizan.exchange.urls")),
     path("backoffice/", include("mizan.backoffice.urls")),
+    path("", include("mizan.appointments.urls")),
     path("", include("mizan.receipts.urls")),
     path("", include("mizan.faq.urls")),
     path("", include("mizan.transparency.urls")),

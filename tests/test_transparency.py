@@ -23,6 +23,7 @@ from mizan.cases.models import Case, CaseEvent
 from mizan.cases.services import case_submit, case_transition
 from mizan.deadlines.calendar import MOROCCO_TZ
 from mizan.notifications.models import Notification
+from mizan.reference.models import Commune
 from mizan.transparency.measures import file_columns
 from mizan.transparency.models import MonthlyRollup, PublishedArea
 from mizan.transparency.periods import add_months, current_month, month_of
@@ -46,7 +47,7 @@ from mizan.transparency.suppression import (
 )
 from mizan.transparency.views import FILE_COLUMNS
 
-from .factories import file_complaint, register_and_assign, staff
+from .factories import CASABLANCA, file_complaint, register_and_assign, staff
 
 CASABLANCA_OFFICE = "PROS-TPI_CASA_PENAL"
 LANGUAGES = ["ar", "fr", "en"]
@@ -455,6 +456,10 @@ def dashboard_page_is_complete(language):
     assert "&lt; 10" in page  # the small counts of this history
     # The charts read in the page's direction: mirrored in Arabic.
     assert f'direction="{"rtl" if language == "ar" else "ltr"}"' in page
+    # Counts are labelled as counts (not as "received on" / "delivered on" a date, as
+    # the same English words are translated on a case page).
+    if language == "fr":
+        assert "Reçues" in page and ">Remis<" in page and "Remis le" not in page
     assert len(response.content) < 60 * 1024
     # An unknown choice falls back to the defaults instead of failing.
     assert (
@@ -597,3 +602,22 @@ def test_months_are_counted_in_moroccos_time():
     # 23:30 UTC on 31 January is already 1 February in Casablanca (UTC+1).
     assert month_of(datetime(2026, 1, 31, 23, 30, tzinfo=UTC)) == date(2026, 2, 1)
     assert month_of(datetime(2026, 1, 31, 23, 30, tzinfo=MOROCCO_TZ)) == date(2026, 1, 1)
+
+
+def test_the_complaint_form_shows_the_estimate_of_the_office_its_commune_goes_to(office, settings):
+    settings.MIZAN_TRANSPARENCY_MIN_CELL = 3
+    today = timezone.localdate()
+    for days in (4, 8, 30):
+        complaint(office, today - timedelta(days=days), today, step="decide_prosecution")
+    transparency_refresh()
+    national = Client().get("/en/complaint/").content.decode()
+    assert "Requests like this were usually decided within" in national
+
+    commune = Commune.objects.get(code=CASABLANCA)
+    page = Client().post(
+        "/en/complaint/",
+        {"province": commune.province_id, "commune": commune.pk, "show_communes": "1"},
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Requests like this at this office were usually decided within 8 days" in text

@@ -18,6 +18,8 @@ DEMO_STAFF = [
     ("clerk.tanger-ca", "Omar Berrada", "PROS-CA_TANGER", [Role.AGENT, Role.UNIT_HEAD]),
     # Sends service and enforcement files to commissaires de justice (mizan.exchange).
     ("greffe.casa", "Samira Ouali", "REG-TPI_CASA_CIVIL", [Role.AGENT]),
+    # Holds the remote appointments of the desk for Moroccans abroad (mizan/appointments).
+    ("official.mre", "Rachid Bennis", "MRE", [Role.MAGISTRATE, Role.UNIT_HEAD]),
 ]
 
 

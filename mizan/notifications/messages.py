@@ -61,6 +61,19 @@ MESSAGES = {
         "Mizan: %(reference)s: the Mediator is not competent; see which body is: %(link)s"
     ),
     "question.answered": _("Mizan: your question %(reference)s was answered. Read it: %(link)s"),
+    # Remote appointments: %(when)s is the date and time in the citizen's time zone.
+    "appointment.confirmed": _(
+        "Mizan: appointment %(reference)s booked for %(when)s. Manage it: %(link)s"
+    ),
+    "appointment.reminder": _(
+        "Mizan: reminder, appointment %(reference)s at %(when)s. Join: %(link)s"
+    ),
+    "appointment.moved": _(
+        "Mizan: appointment %(reference)s moved to %(when)s. Manage it: %(link)s"
+    ),
+    "appointment.cancelled": _(
+        "Mizan: appointment %(reference)s of %(when)s is cancelled. Book again: %(link)s"
+    ),
 }
 
 # E-mails carry the same text as the SMS, under this subject.
@@ -75,6 +88,7 @@ SAMPLE_CONTEXT = {
     "registry_number": "2026/2101/12345",
     "status": "قيد الدراسة",
     "amount": "100 000",
+    "when": "2027-02-08 05:00 (America/Argentina/Buenos_Aires)",
 }
 
 

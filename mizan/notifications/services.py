@@ -19,13 +19,15 @@ import logging
 import random
 import re
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.tasks import TaskResultStatus
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -51,6 +53,15 @@ logger = logging.getLogger("mizan.sms")
 Status = Notification.Status
 # A part of an attempt the provider gave up on; the message was sent again.
 PART_RETRIED = "retried"
+DISPATCH_TASK_PATH = "mizan.notifications.tasks.dispatch_notifications"
+# Messages claimed at once by a dispatching worker: few statements per message, and a
+# batch short enough that its lease is renewed often on a slow provider.
+DISPATCH_BATCH = 50
+# A dispatch task hands over what is due for at most this long, then leaves the rest to
+# a fresh task, so that other tasks on the worker's queues get their turn.
+DISPATCH_SECONDS = 20.0
+# Due this long and still not taken: the recovery sweep makes sure a dispatch will run.
+DISPATCH_OVERDUE_SECONDS = 5.0
 
 # Which receipt may move a message from which status: anything else (a duplicate, a
 # late "sent" after "delivered", a failure after delivery) changes nothing.
@@ -117,7 +128,6 @@ def notification_queue(
     A second call with the same idempotency key returns the first row unchanged.
     """
     from .routing import provider_configs
-    from .tasks import deliver_notification
 
     with transaction.atomic():
         existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
@@ -153,9 +163,38 @@ def notification_queue(
             give_up_at=now + timedelta(seconds=settings.MIZAN_SMS_RETRY_WINDOW_SECONDS),
             **fields,
         )
-        # The database task backend writes the task row in this same transaction.
-        deliver_notification.enqueue(notification_id=notification.id)
+        # The dispatch task is written (or an unclaimed one locked) in this same
+        # transaction: the message and what will send it commit together.
+        dispatch_ensure()
     return notification
+
+
+def dispatch_ensure() -> None:
+    """Make sure a dispatch task will run after the caller's transaction commits.
+
+    Call it inside the transaction that wrote the message. One unclaimed dispatch task
+    serves every message committed before a worker claims it, so a filing rush costs
+    one task per batch, not one per message. An unclaimed task is locked until our
+    commit (`SKIP LOCKED`: a worker cannot claim it in between, so it will see our
+    row); when none is free, a new one is written. On SQLite every transaction holds
+    the write lock from its start (`transaction_mode` IMMEDIATE) and a worker claims
+    under an exclusive transaction, so a task seen unclaimed here stays so until
+    our commit.
+    """
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from .tasks import dispatch_notifications
+
+    with transaction.atomic():
+        waiting = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY,
+            task_path=DISPATCH_TASK_PATH,
+            run_after=get_date_max(),
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True)
+        if not waiting.order_by().values_list("id", flat=True)[:1]:
+            dispatch_notifications.enqueue()
 
 
 def citizen_notify(*, case, case_event, template_key: str, context: dict) -> list[Notification]:
@@ -216,10 +255,12 @@ def _claimable(notification: Notification, now) -> bool:
 def notification_deliver(*, notification_id: int) -> str:
     """Hand one message to a provider, at most once per attempt; returns the new status.
 
-    Safe to run twice, late, or concurrently: only a worker that wins the conditional
-    claim sends, and a row another worker holds is left alone until its lease expires.
+    The single-message path: retries that come due, and messages a dead worker held
+    (the recovery sweep). Safe to run twice, late, or concurrently: only a worker that
+    wins the conditional claim sends, and a row another worker holds is left alone
+    until its lease expires.
     """
-    from .routing import candidate_providers, sms_send
+    from .routing import candidate_providers
 
     now = timezone.now()
     notification = Notification.objects.filter(id=notification_id).first()
@@ -251,18 +292,138 @@ def notification_deliver(*, notification_id: int) -> str:
     notification.provider = first_choice
     notification.uncertain_provider = uncertain_provider
 
+    accepted = _attempt(notification, now=now)
+    if accepted is not None:
+        _record_accepted([(notification, accepted)])
+    return notification.status
+
+
+def notifications_dispatch(
+    *, batch: int = DISPATCH_BATCH, max_seconds: float = DISPATCH_SECONDS
+) -> int:
+    """Hand every due message over, a batch at a time; returns how many were attempted.
+
+    The common path: one claim (`SKIP LOCKED`, so workers share the backlog without
+    waiting on each other) and one write of the results per batch, instead of a task,
+    a claim and several writes per message. A provider that refuses for now ends the
+    batch: the rest is put back for later untried, not sent to a provider that is
+    down one timeout at a time.
+    """
+    started = time.monotonic()
+    handled = 0
+    while time.monotonic() - started < max_seconds:
+        claimed = _claim_due(batch)
+        if not claimed:
+            return handled
+        handled += len(claimed)
+        accepted: list[tuple[Notification, object]] = []
+        leased_at = time.monotonic()
+        for index, notification in enumerate(claimed):
+            rest = claimed[index + 1 :]
+            if time.monotonic() - leased_at > settings.MIZAN_SMS_LEASE_SECONDS / 2:
+                # A slow provider: keep the rest of the batch ours.
+                _lease_renew(rest)
+                leased_at = time.monotonic()
+            result = _attempt(notification, now=timezone.now())
+            if result is not None and _deduplicates(result.provider):
+                # Recorded with the batch: a worker killed before that asks again with
+                # the same client reference, which this provider deduplicates.
+                accepted.append((notification, result))
+            elif result is not None:
+                # This provider would send it twice if asked again: record it now.
+                _record_accepted([(notification, result)])
+            elif notification.status == Status.TEMPORARY_FAILURE and rest:
+                _release(rest, reason=notification.failure_reason)
+                break
+        if accepted:
+            _record_accepted(accepted)
+    # Time is up and messages may still be due: a fresh task carries on.
+    with transaction.atomic():
+        dispatch_ensure()
+    return handled
+
+
+def _claim_due(limit: int) -> list[Notification]:
+    """Move up to `limit` due messages to "sending" for this worker, oldest due first."""
+    from .routing import candidate_providers
+
+    now = timezone.now()
+    first_choice = candidate_providers()[0].name
+    due = Notification.objects.filter(
+        status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE], next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "id")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        # On SQLite the transaction holds the only write lock: nobody claims in between.
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        Notification.objects.filter(id__in=ids).update(
+            status=Status.SENDING,
+            attempts=F("attempts") + 1,
+            lease_expires_at=now + timedelta(seconds=settings.MIZAN_SMS_LEASE_SECONDS),
+            # A provider that may hold the message from an earlier attempt is the only
+            # one asked again; e-mail has no provider to choose.
+            provider=Case(
+                When(~Q(uncertain_provider=""), then=F("uncertain_provider")),
+                When(channel=Notification.Channel.EMAIL, then=Value("")),
+                default=Value(first_choice),
+            ),
+            updated_at=now,
+        )
+        return list(Notification.objects.filter(id__in=ids).order_by("next_attempt_at", "id"))
+
+
+def _lease_renew(notifications: list[Notification]) -> None:
+    Notification.objects.filter(id__in=[n.id for n in notifications], status=Status.SENDING).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=settings.MIZAN_SMS_LEASE_SECONDS)
+    )
+
+
+def _release(notifications: list[Notification], *, reason: str) -> None:
+    """Put claimed but untried messages back for a later attempt, which this one was not."""
+    from .tasks import dispatch_notifications
+
+    now = timezone.now()
+    next_attempt = now + timedelta(seconds=retry_delay(1))
+    with transaction.atomic():
+        Notification.objects.filter(
+            id__in=[n.id for n in notifications], status=Status.SENDING
+        ).update(
+            status=Status.TEMPORARY_FAILURE,
+            attempts=F("attempts") - 1,
+            next_attempt_at=next_attempt,
+            lease_expires_at=None,
+            failure_reason=f"not tried: {reason}"[:200],
+            updated_at=now,
+        )
+        dispatch_notifications.using(run_after=next_attempt).enqueue()
+
+
+def _attempt(notification: Notification, *, now):
+    """One attempt at a claimed ("sending") message.
+
+    Returns the provider's `Accepted` for the caller to record (in a batch), or None
+    when the outcome was recorded here: a failure, a retry, an e-mail sent, or a
+    message not asked again for fear of a duplicate.
+    """
+    from .routing import sms_send
+
     if notification.give_up_at and now >= notification.give_up_at:
         _fail(notification, Status.TECHNICAL_FAILURE, reason="gave up after the retry window")
-        return notification.status
+        return None
 
     if notification.channel == Notification.Channel.EMAIL:
-        return _deliver_email(notification)
+        _deliver_email(notification)
+        return None
 
+    uncertain_provider = notification.uncertain_provider
     if uncertain_provider and not _deduplicates(uncertain_provider):
         # Asking again could send a second SMS: wait for the receipt instead, and let the
         # receipt window turn silence into a technical failure.
         _mark_sent_unconfirmed(notification)
-        return notification.status
+        return None
 
     def on_attempt(config) -> None:
         if config.name != notification.provider:
@@ -287,24 +448,22 @@ def notification_deliver(*, notification_id: int) -> str:
             reason=error.reason,
             provider_status=error.provider_status,
         )
-        return notification.status
+        return None
     except UncertainGatewayError as error:
         notification.uncertain_provider = error.provider or notification.provider
         if not _deduplicates(notification.uncertain_provider):
             _mark_sent_unconfirmed(notification, provider_status=error.provider_status)
-            return notification.status
+            return None
         _retry_later(notification, error)
-        return notification.status
+        return None
     except TemporaryGatewayError as error:
         _retry_later(notification, error)
-        return notification.status
+        return None
     except Exception as error:  # a gateway bug must not leave the message in "sending"
         logger.exception("SMS gateway failed on notification %s", notification.id)
         _retry_later(notification, TemporaryGatewayError(f"gateway error: {error!r}"[:200]))
-        return notification.status
-
-    _record_accepted(notification, accepted)
-    return notification.status
+        return None
+    return accepted
 
 
 def _deduplicates(provider_name: str) -> bool:
@@ -316,51 +475,86 @@ def _deduplicates(provider_name: str) -> bool:
         return False
 
 
-def _record_accepted(notification: Notification, accepted) -> None:
+def _record_accepted(items) -> None:
+    """Record what the providers took, for a batch of messages, in one statement.
+
+    A message no longer "sending" (a receipt or a late worker moved it first) keeps its
+    status and dates and only gains what we learnt. The rows of a batch share almost
+    every value (one provider), so each group of alike rows is one `UPDATE … FROM
+    (VALUES …)` carrying every row's provider id: the ORM's `bulk_update` spent over a
+    millisecond of CPU per row building CASE clauses, and one UPDATE per row cost
+    PostgreSQL as much again.
+    """
     now = timezone.now()
-    delivered = accepted.delivered
-    fields = {
-        "provider": accepted.provider,
-        "provider_reference": accepted.message_ids[0] if accepted.message_ids else "",
-        "provider_status": "delivered" if delivered else "accepted",
-        "uncertain_provider": "",
-        "lease_expires_at": None,
-        "next_attempt_at": None,
-        "sent_at": now,
-        "failure_reason": "",
-        "updated_at": now,
-    }
-    if notification.sensitive:
-        fields["body"] = "—"
+    groups: dict[tuple, list] = {}
+    parts = []
+    for notification, accepted in items:
+        delivered = accepted.delivered
+        notification.provider = accepted.provider
+        notification.provider_reference = (accepted.message_ids[0] if accepted.message_ids else "")[
+            :100
+        ]
+        groups.setdefault((delivered, accepted.provider, notification.sensitive), []).append(
+            notification
+        )
+        parts += [
+            ProviderMessage(
+                notification_id=notification.id,
+                provider=accepted.provider,
+                message_id=message_id,
+                part=part,
+                status=Status.DELIVERED if delivered else Status.SENT,
+                updated_at=now,
+            )
+            for part, message_id in enumerate(accepted.message_ids, start=1)
+        ]
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
-        moved = Notification.objects.filter(id=notification.id, status=Status.SENDING).update(
-            status=Status.DELIVERED if delivered else Status.SENT,
-            delivered_at=now if delivered else None,
-            **fields,
-        )
-        if not moved:
-            # A receipt was faster than this answer: keep its status, add what we learnt.
-            fields.pop("sent_at")
-            Notification.objects.filter(id=notification.id).update(**fields)
-        ProviderMessage.objects.bulk_create(
-            [
-                ProviderMessage(
-                    notification_id=notification.id,
-                    provider=accepted.provider,
-                    message_id=message_id,
-                    part=part,
-                    status=Status.DELIVERED if delivered else Status.SENT,
-                    updated_at=now,
-                )
-                for part, message_id in enumerate(accepted.message_ids, start=1)
-            ],
-            ignore_conflicts=True,
-        )
-    if delivered:
-        # What _on_delivered reads (case, channel, created_at) is already on the object.
-        notification.status = Status.DELIVERED
-        _on_delivered(notification)
-    _apply_unmatched_receipts(provider=accepted.provider, message_ids=accepted.message_ids)
+        for (delivered, provider, sensitive), group in groups.items():
+            new_status = Status.DELIVERED if delivered else Status.SENT
+            moving = f"{table}.status = '{Status.SENDING.value}'"
+            sql = (
+                f"UPDATE {table} SET"
+                f" status = CASE WHEN {moving} THEN %s ELSE {table}.status END,"
+                f" sent_at = CASE WHEN {moving} THEN %s ELSE {table}.sent_at END,"
+                f" delivered_at = CASE WHEN {moving} THEN %s ELSE {table}.delivered_at END,"
+                " provider = %s, provider_status = %s, uncertain_provider = '',"
+                " lease_expires_at = NULL, next_attempt_at = NULL, failure_reason = '',"
+                f" updated_at = %s, body = CASE WHEN %s THEN %s ELSE {table}.body END,"
+                " provider_reference = batch.column2"
+                f" FROM (VALUES {', '.join(['(%s, %s)'] * len(group))}) AS batch"
+                f" WHERE {table}.id = batch.column1"
+                f" RETURNING {table}.id, {table}.status"
+            )
+            params = [
+                new_status.value,
+                stamp,
+                stamp if delivered else None,
+                provider,
+                "delivered" if delivered else "accepted",
+                stamp,
+                sensitive,
+                "—",
+            ]
+            for notification in group:
+                params += [notification.id, notification.provider_reference]
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                statuses = dict(cursor.fetchall())
+            for notification in group:
+                notification.status = statuses.get(notification.id, notification.status)
+        ProviderMessage.objects.bulk_create(parts, ignore_conflicts=True)
+    for notification, accepted in items:
+        if accepted.delivered and notification.status == Status.DELIVERED:
+            _on_delivered(notification)
+    # Receipts that beat the answer (SMSCs can be faster than our write): one query for
+    # the batch, which finds nothing almost always.
+    by_provider: dict[str, list[str]] = {}
+    for _notification, accepted in items:
+        by_provider.setdefault(accepted.provider, []).extend(accepted.message_ids)
+    for provider, message_ids in by_provider.items():
+        _apply_unmatched_receipts(provider=provider, message_ids=message_ids)
 
 
 def _retry_later(notification: Notification, error: TemporaryGatewayError) -> None:
@@ -640,25 +834,26 @@ def notifications_recover(*, batch: int = 1000) -> dict:
     from .tasks import deliver_notification
 
     now = timezone.now()
-    stale = now - timedelta(minutes=10)
-    counts = {"resumed": 0, "receipts": 0, "unconfirmed": 0}
+    counts = {"resumed": 0, "dispatched": 0, "receipts": 0, "unconfirmed": 0}
     orphaned = list(
-        Notification.objects.filter(
-            Q(status=Status.SENDING, lease_expires_at__lt=now)
-            | Q(
-                status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE],
-                next_attempt_at__lt=stale,
-                updated_at__lt=stale,
-            )
-        ).values_list("id", flat=True)[:batch]
+        Notification.objects.filter(status=Status.SENDING, lease_expires_at__lt=now).values_list(
+            "id", flat=True
+        )[:batch]
     )
     for notification_id in orphaned:
         deliver_notification.enqueue(notification_id=notification_id)
-    # Touched, so that a long backlog is not given one more task at every sweep.
-    Notification.objects.filter(
-        id__in=orphaned, status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE]
-    ).update(updated_at=now)
     counts["resumed"] = len(orphaned)
+    # Messages due for a while and not taken (the dispatch task that would have taken
+    # them died with its worker, which django-tasks-db leaves "running"): one dispatch
+    # takes them all. A dispatch already waiting makes this a no-op.
+    overdue = now - timedelta(seconds=DISPATCH_OVERDUE_SECONDS)
+    forgotten = Notification.objects.filter(
+        status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE], next_attempt_at__lt=overdue
+    )
+    if forgotten.exists():
+        with transaction.atomic():
+            dispatch_ensure()
+        counts["dispatched"] = 1
 
     for receipt in DeliveryReceipt.objects.filter(
         outcome=DeliveryReceipt.Outcome.UNMATCHED, received_at__gt=now - timedelta(days=1)

@@ -36,6 +36,7 @@ from mizan.documents.services import (
 )
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.reference.models import Commune
+from mizan.reference.routing import prosecution_office_for
 from mizan.transparency.selectors import delay_estimate, tracking_delay_estimate
 
 from .forms import CitizenStepForm, CodeForm, ComplaintForm, InformationForm, TrackForm
@@ -132,8 +133,23 @@ def complaint_form(request):
             "form": form,
             "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
             "kept_uploads": kept,
+            "delay_estimate": _complaint_delay_estimate(form),
         },
     )
+
+
+def _complaint_delay_estimate(form: ComplaintForm):
+    """Transparency (#10): at the office that would receive the complaint once its
+    commune is chosen (the same routing as the filing), across offices before."""
+    commune_code = form.data.get("commune") if form.is_bound else None
+    commune = Commune.objects.filter(pk=commune_code).first() if commune_code else None
+    if commune is not None:
+        office = prosecution_office_for(commune).unit
+        if office is not None:
+            estimate = delay_estimate(procedure="complaint", unit=office)
+            if estimate is not None:
+                return estimate
+    return delay_estimate(procedure="complaint")
 
 
 def _complaint_pending_data(form: ComplaintForm, kept: list[Attachment]) -> dict:

@@ -29,8 +29,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from mizan.core import references
 from mizan.notifications.services import tracking_link
@@ -138,6 +136,11 @@ def receipt_render(*, case, language: str) -> bytes:
             "receipts/receipt.html", _receipt_context(case, language, filed_at, issued_at)
         )
     # Everything the receipt shows is inline: no file, no network, whatever the text.
+    # Imported here: WeasyPrint (Pango, fonts) costs ~50 MB in every process that
+    # loads the URLs — task workers included — and only this function needs it.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
     return _sign(pdf, facts)
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from mizan.accounts.demo import DEMO_PASSWORD, demo_staff_create
+from mizan.appointments.demo import demo_appointments_create
 from mizan.cases.models import Case
 from mizan.cases.services import case_submit, case_transition
 from mizan.exchange.demo import demo_exchange_create
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                 password=DEMO_PASSWORD,
                 registry_clerk=get_user_model().objects.filter(username="greffe.casa").first(),
             )
+            appointments = demo_appointments_create()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD})"))
         for username, roles, unit in rows:
@@ -70,6 +72,9 @@ class Command(BaseCommand):
         self.stdout.write("  Back-office: http://127.0.0.1:8000/fr/backoffice/")
         self.stdout.write("  Exchange:    http://127.0.0.1:8000/fr/backoffice/exchange/")
         self.stdout.write("  SMS outbox:  http://127.0.0.1:8000/fr/dev/outbox/")
+        self.stdout.write(
+            f"  Appointments: http://127.0.0.1:8000/fr/appointments/ ({appointments})"
+        )
         self.stdout.write(
             "  Second factor: the demo accounts' current authenticator codes are on the"
             " SMS outbox page."

@@ -1,0 +1,41 @@
+"""Many citizens trying the same slot at the same moment, on a real PostgreSQL: exactly
+one booking, every other attempt a clear "slot just taken" with other slots proposed."""
+
+import pytest
+from django.db import connection
+
+from mizan.appointments.models import Booking
+from mizan.appointments.services import SlotTakenError
+
+from .appointment_factories import (
+    FRIDAY_BEFORE_CHANGE,
+    MONDAY_BEFORE,
+    Clock,
+    book,
+    morocco,
+    service_setup,
+)
+from .test_concurrency import run_together
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="contention needs PostgreSQL (set DATABASE_URL)"
+)
+# PostgreSQL's default max_connections is 100: stay well under it with the test's own.
+ATTEMPTS = 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_attempts_on_one_slot_make_exactly_one_booking(reference_data, monkeypatch):
+    Clock(monkeypatch, MONDAY_BEFORE)
+    service = service_setup()
+    slot = morocco(FRIDAY_BEFORE_CHANGE, 9)
+    results = run_together(
+        [lambda i=i: book(service, slot, phone=f"+336123456{i:02d}") for i in range(ATTEMPTS)]
+    )
+    winners = [r for r in results if isinstance(r, Booking)]
+    losers = [r for r in results if not isinstance(r, Booking)]
+    assert len(winners) == 1, results
+    assert len(losers) == ATTEMPTS - 1
+    assert all(isinstance(r, SlotTakenError) for r in losers), {type(r) for r in losers}
+    assert all(r.alternatives and slot not in [a.starts_at for a in r.alternatives] for r in losers)
+    assert Booking.objects.filter(starts_at=slot, status="active").count() == 1

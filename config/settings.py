@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "mizan.api",
     "mizan.transparency",
     "mizan.appointments",
+    "mizan.exchange",
 ]
 
 MIDDLEWARE = [

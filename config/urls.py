@@ -17,6 +17,7 @@ urlpatterns = [
     path("transparency/data/", include("mizan.transparency.file_urls")),
 ]
 urlpatterns += i18n_patterns(
+    path("backoffice/exchange/", include("mizan.exchange.urls")),
     path("backoffice/", include("mizan.backoffice.urls")),
     path("", include("mizan.appointments.urls")),
     path("", include("mizan.receipts.urls")),

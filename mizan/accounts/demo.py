@@ -16,6 +16,8 @@ DEMO_STAFF = [
     ("clerk.rabat", "Karim Tazi", "PROS-TPI_RABAT", [Role.AGENT, Role.UNIT_HEAD]),
     ("prosecutor.rabat", "Leila Chraibi", "PROS-TPI_RABAT", [Role.MAGISTRATE]),
     ("clerk.tanger-ca", "Omar Berrada", "PROS-CA_TANGER", [Role.AGENT, Role.UNIT_HEAD]),
+    # Sends service and enforcement files to commissaires de justice (mizan.exchange).
+    ("greffe.casa", "Samira Ouali", "REG-TPI_CASA_CIVIL", [Role.AGENT]),
     # Holds the remote appointments of the desk for Moroccans abroad (mizan/appointments).
     ("official.mre", "Rachid Bennis", "MRE", [Role.MAGISTRATE, Role.UNIT_HEAD]),
 ]
@@ -49,11 +51,12 @@ def demo_second_factor_codes() -> list[tuple[str, str]]:
     """The code each demo account's authenticator would show now (development page)."""
     from django_otp.oath import TOTP
 
+    from mizan.exchange.demo import DEMO_OFFICE_MEMBERS
+
+    usernames = [row[0] for row in DEMO_STAFF + DEMO_OFFICE_MEMBERS] + ["admin"]
     codes = []
     for device in (
-        TOTPDevice.objects.filter(
-            user__username__in=[row[0] for row in DEMO_STAFF] + ["admin"], confirmed=True
-        )
+        TOTPDevice.objects.filter(user__username__in=usernames, confirmed=True)
         .select_related("user")
         .order_by("user__username")
     ):

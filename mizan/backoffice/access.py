@@ -43,6 +43,9 @@ def staff_required(
             elif not (user_roles - {Role.AUDITOR}):
                 if Role.AUDITOR in user_roles:
                     return redirect("backoffice:audit_log")
+                # A commissaire de justice's office works in the exchange only.
+                if hasattr(user, "office_membership"):
+                    return redirect("exchange:home")
                 raise PermissionDenied
             if roles is not None and not (user_roles & roles):
                 raise PermissionDenied

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -8,6 +9,7 @@ from mizan.accounts.demo import DEMO_PASSWORD, demo_staff_create
 from mizan.appointments.demo import demo_appointments_create
 from mizan.cases.models import Case
 from mizan.cases.services import case_submit, case_transition
+from mizan.exchange.demo import demo_exchange_create
 from mizan.reference.models import Commune
 
 DEMO_COMPLAINTS = [
@@ -58,12 +60,17 @@ class Command(BaseCommand):
             rows = demo_staff_create()
             if not Case.objects.exists():
                 self._demo_complaints()
+            rows += demo_exchange_create(
+                password=DEMO_PASSWORD,
+                registry_clerk=get_user_model().objects.filter(username="greffe.casa").first(),
+            )
             appointments = demo_appointments_create()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo staff accounts (password: {DEMO_PASSWORD})"))
         for username, roles, unit in rows:
             self.stdout.write(f"  {username:<18} {roles:<32} {unit}")
         self.stdout.write("  Back-office: http://127.0.0.1:8000/fr/backoffice/")
+        self.stdout.write("  Exchange:    http://127.0.0.1:8000/fr/backoffice/exchange/")
         self.stdout.write("  SMS outbox:  http://127.0.0.1:8000/fr/dev/outbox/")
         self.stdout.write(
             f"  Appointments: http://127.0.0.1:8000/fr/appointments/ ({appointments})"

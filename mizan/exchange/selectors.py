@@ -1,0 +1,123 @@
+"""Reads and visibility: a court registry sees the files it sent, an office its inbox.
+
+Anything else is "not found" for the reader, never "forbidden", so a reference of
+another court or office tells nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField as BooleanOutput
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from mizan.accounts.models import Membership, Role, Unit
+
+from .models import CommissaireOffice, ExchangeFile, OfficeMember
+from .workflow import COURT, OFFICE, OPEN_STATES
+
+
+def court_units_of(*, user) -> list[Unit]:
+    """The court registries in which `user` has a working role (auditors excluded)."""
+    if not user.is_authenticated:
+        return []
+    unit_ids = (
+        Membership.objects.filter(user=user, unit__kind=Unit.Kind.COURT_REGISTRY)
+        .exclude(role=Role.AUDITOR)
+        .values_list("unit_id", flat=True)
+    )
+    return list(Unit.objects.filter(id__in=unit_ids, is_active=True).select_related("court"))
+
+
+def office_of(*, user) -> CommissaireOffice | None:
+    """The office `user` acts for, if the member and the office are both active."""
+    if not user.is_authenticated:
+        return None
+    member = (
+        OfficeMember.objects.filter(user=user, is_active=True, office__is_active=True)
+        .select_related("office")
+        .first()
+    )
+    return member.office if member else None
+
+
+def side_of(*, user, file: ExchangeFile) -> str | None:
+    """COURT, OFFICE or None: on which side of this file `user` stands."""
+    office = office_of(user=user)
+    if office is not None and file.office_id == office.pk:
+        return OFFICE
+    if any(unit.pk == file.court_unit_id for unit in court_units_of(user=user)):
+        return COURT
+    return None
+
+
+def _with_overdue(files: QuerySet[ExchangeFile], *, today) -> QuerySet[ExchangeFile]:
+    return files.annotate(
+        overdue=Case(
+            When(Q(deadline__lt=today) & Q(status__in=OPEN_STATES), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanOutput(),
+        )
+    ).select_related("office", "court_unit__court", "commune")
+
+
+def files_sent(*, user, status: str = "", overdue_only: bool = False) -> QuerySet[ExchangeFile]:
+    """Files sent by the court registries of `user`, newest first, with `overdue`."""
+    today = timezone.localdate()
+    files = ExchangeFile.objects.filter(court_unit__in=court_units_of(user=user))
+    if status:
+        files = files.filter(status=status)
+    if overdue_only:
+        files = files.filter(deadline__lt=today, status__in=OPEN_STATES)
+    return _with_overdue(files, today=today)
+
+
+def office_inbox(*, user, status: str = "") -> QuerySet[ExchangeFile]:
+    """Files assigned to the office of `user`: open ones first, the nearest deadline first."""
+    office = office_of(user=user)
+    if office is None:
+        return ExchangeFile.objects.none()
+    files = ExchangeFile.objects.filter(office=office)
+    if status:
+        files = files.filter(status=status)
+    return _with_overdue(files, today=timezone.localdate()).order_by(
+        Case(When(status__in=OPEN_STATES, then=Value(0)), default=Value(1)),
+        "deadline",
+        "sent_at",
+    )
+
+
+@dataclass(frozen=True)
+class VisibleFile:
+    file: ExchangeFile
+    side: str
+
+
+def file_for_user(*, user, reference: str) -> VisibleFile | None:
+    """The file if `user` is on one of its sides, else None (the view answers 404)."""
+    file = (
+        ExchangeFile.objects.filter(reference=(reference or "").strip().upper()[:24])
+        .select_related("office__appeal_court", "court_unit__court", "commune__province")
+        .first()
+    )
+    if file is None:
+        return None
+    side = side_of(user=user, file=file)
+    return VisibleFile(file, side) if side else None
+
+
+def competent_offices(*, commune) -> QuerySet[CommissaireOffice]:
+    """Active offices whose court of appeal area contains `commune` (law 46.21)."""
+    if commune is None or commune.appeal_court_id is None:
+        return CommissaireOffice.objects.none()
+    return CommissaireOffice.objects.filter(appeal_court_id=commune.appeal_court_id, is_active=True)
+
+
+def rotation_next(*, commune) -> CommissaireOffice | None:
+    """The office the rotation would propose now (a hint: the assignment re-reads it
+    under lock)."""
+    return rotation_order(competent_offices(commune=commune)).first()
+
+
+def rotation_order(offices: QuerySet[CommissaireOffice]) -> QuerySet[CommissaireOffice]:
+    """Least recently assigned first; never assigned before anyone; ties by number."""
+    return offices.order_by("last_turn", "registration_number", "pk")

@@ -185,6 +185,8 @@ def per_address_budget(run):
 
 api.add_decorator(per_address_budget)
 
-from . import routes  # noqa: E402 - the routes register themselves on `api`
+from . import appointments, routes  # noqa: E402 - the routes register themselves on `api`
 
-routes.register(api, BearerToken())
+bearer = BearerToken()
+appointments.register(api, bearer)  # before routes: their catch-all comes last
+routes.register(api, bearer)

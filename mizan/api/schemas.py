@@ -1,6 +1,6 @@
 """What the API takes and gives, as typed schemas (they make the OpenAPI document)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -16,6 +16,10 @@ class FieldError(Schema):
 class ErrorDetails(Schema):
     fields: list[FieldError] | None = Field(None, description="Every field's refusals (422).")
     retry_after: int | None = Field(None, description="Seconds to wait (429).")
+    alternatives: list[dict] | None = Field(
+        None,
+        description="Other free slots, shaped as the slots list gives them (409 slot_taken).",
+    )
 
 
 class Error(Schema):
@@ -295,3 +299,127 @@ class PrisonOut(Schema):
     city: str
     province: str | None
     status: str
+
+
+# --- appointments ---------------------------------------------------------------------
+
+
+class AppointmentCampaign(Schema):
+    starts_on: date = Field(description="First day booking covers (Morocco's date).")
+    ends_on: date = Field(description="Last day, included.")
+
+
+class AppointmentInstitution(Schema):
+    code: str
+    name: str = Field(description="In the language of Accept-Language.")
+    booking_open: bool = Field(description="At least one of its services can be booked now.")
+
+
+class AppointmentServiceOut(Schema):
+    code: str
+    title: str = Field(description="In the language of Accept-Language.")
+    title_ar: str
+    title_fr: str
+    title_en: str
+    duration_minutes: int
+    institution: AppointmentInstitution
+    booking_open: bool = Field(
+        description="A booking campaign covers today: slots can be booked. When false, "
+        "`campaigns` says when booking opens again (if it is known)."
+    )
+    campaigns: list[AppointmentCampaign] = Field(
+        description="The current and coming booking periods, soonest first."
+    )
+
+
+class WallTime(Schema):
+    """An instant as a clock shows it in one time zone."""
+
+    time_zone: str = Field(description="IANA name, e.g. Africa/Casablanca.")
+    date: date
+    time: str = Field(description="24-hour wall-clock time, HH:MM.")
+    utc_offset: str = Field(description="e.g. +01:00 (Morocco is +00:00 during Ramadan).")
+    iso: str = Field(description="ISO 8601 with the zone's offset.")
+
+
+class AppointmentSlot(Schema):
+    starts_at: datetime = Field(description="The instant, in UTC: send it to book.")
+    ends_at: datetime
+    morocco: WallTime = Field(description="Morocco's legal time (Africa/Casablanca).")
+    local: WallTime = Field(description="The time in the zone asked for with `tz`.")
+
+
+class AppointmentSlotList(Schema):
+    service: str
+    booking_open: bool
+    time_zone: str = Field(description="The zone of each slot's `local`.")
+    items: list[AppointmentSlot] = Field(description="Free slots, earliest first.")
+
+
+class BookingIn(Schema):
+    service: str = Field(description="A service code from GET /appointments/services.")
+    starts_at: datetime = Field(
+        description="A free slot's `starts_at` (any offset is read as the same instant)."
+    )
+    subject: str = Field(description="What the appointment is about, a few lines.")
+    country_of_residence: str = Field(description="ISO 3166 alpha-2 code, e.g. CA.")
+    time_zone: str | None = Field(
+        None,
+        description="IANA name for the confirmation and reminders; by default the country's "
+        "usual zone.",
+    )
+    name: str = Field(description="The citizen's full name.")
+    email: str | None = Field(None, description="Optional: a confirmation e-mail too.")
+    case_reference: str | None = Field(
+        None, description="Optional: a request filed with this phone the appointment is about."
+    )
+    phone_call_fallback: bool = Field(True, description="Call the phone if the video fails.")
+    language: str | None = Field(
+        None,
+        pattern="^(ar|fr|en)$",
+        description="ar, fr or en: the language of the SMS; by default Accept-Language.",
+    )
+    consent: bool = Field(
+        description="Must be true: agreement to the use of these details (law 09-08)."
+    )
+
+
+class RescheduleIn(Schema):
+    starts_at: datetime = Field(description="A free slot's `starts_at` of the same service.")
+
+
+class BookingService(Schema):
+    code: str
+    title: str = Field(description="In the language of Accept-Language.")
+    duration_minutes: int
+    institution: str
+    institution_name: str
+
+
+class BookingOut(Schema):
+    reference: str
+    status: str = Field(description="active, cancelled, held, no_show.")
+    status_label: str
+    changeable: bool = Field(description="Active and not started: it can be moved or cancelled.")
+    service: BookingService
+    starts_at: datetime = Field(description="UTC.")
+    ends_at: datetime
+    morocco: WallTime
+    local: WallTime = Field(description="In the booking's `time_zone`.")
+    time_zone: str
+    country_of_residence: str
+    language: str
+    name: str
+    email: str
+    subject: str
+    case_reference: str | None
+    phone_call_fallback: bool
+    created_at: datetime
+    join_url: str = Field(description="The citizen's video page (personal: do not share).")
+    video_opens_at: datetime = Field(description="When the video room opens (UTC).")
+    calendar_url: str = Field(description="The .ics file (signed in).")
+
+
+class BookingPage(Schema):
+    items: list[BookingOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")

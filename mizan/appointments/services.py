@@ -334,6 +334,12 @@ def booking_cancel(*, booking_id: int, by: str, actor=None, reason: str = "") ->
     now = timezone.now()
     with transaction.atomic():
         booking = _locked_active(booking_id)
+        if by == "citizen" and booking.starts_at <= now:
+            # The official records what happened (held, missed) from then on.
+            raise DomainError(
+                _("This appointment has already started and can no longer be cancelled."),
+                code="not_active",
+            )
         booking.status = Booking.Status.CANCELLED
         booking.closed_at = now
         booking.closed_by = by

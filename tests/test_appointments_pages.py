@@ -269,3 +269,16 @@ def test_a_unit_head_sees_the_units_capacity(service, clock):
     assert re.search(rf"Family law questions</td><td>1</td><td>{free}</td>", page), page[
         page.find("Capacity") :
     ]
+
+
+def test_the_join_page_says_when_the_time_is_over_even_without_video(service, clock):
+    from django.test import Client
+
+    booking = book(service, morocco(FRIDAY_BEFORE_CHANGE, 9))
+    page = f"/en/appointments/join/{booking.reference}/{booking.join_key}/"
+    clock.set(booking.starts_at - timedelta(hours=2))
+    assert "will call you on your phone" in Client().get(page).content.decode()
+    clock.set(booking.starts_at + timedelta(hours=2))
+    text = Client().get(page).content.decode()
+    assert "The time of this appointment is over." in text
+    assert "will call you on your phone" not in text

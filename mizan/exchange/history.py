@@ -10,8 +10,6 @@ from django.conf import settings
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from . import workflow
 from .models import ExchangeFile
@@ -59,4 +57,8 @@ def exchange_history_pdf(*, file: ExchangeFile, language: str) -> bytes:
                 "issued_at": _moment(timezone.now()),
             },
         )
+    # Imported here: WeasyPrint costs ~50 MB in every process that loads the URLs.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()

@@ -185,15 +185,22 @@ def dispatch_ensure() -> None:
 
     from .tasks import dispatch_notifications
 
-    with transaction.atomic():
-        waiting = DBTaskResult.objects.filter(
-            status=TaskResultStatus.READY,
-            task_path=DISPATCH_TASK_PATH,
-            run_after=get_date_max(),
+    # Raw SQL: on every message queued, the ORM's compiling of this query cost more
+    # than the query itself (an index scan of the few ready tasks).
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE status = %s AND task_path = %s AND run_after = %s"
+            f" LIMIT 1{lock}",
+            [
+                TaskResultStatus.READY.value,
+                DISPATCH_TASK_PATH,
+                connection.ops.adapt_datetimefield_value(get_date_max()),
+            ],
         )
-        if connection.features.has_select_for_update_skip_locked:
-            waiting = waiting.select_for_update(skip_locked=True)
-        if not waiting.order_by().values_list("id", flat=True)[:1]:
+        if cursor.fetchone() is None:
             dispatch_notifications.enqueue()
 
 
@@ -316,6 +323,11 @@ def notifications_dispatch(
         if not claimed:
             return handled
         handled += len(claimed)
+        if len(claimed) == batch:
+            # A backlog: a dispatch waiting for the next free worker lets it share the
+            # work (SKIP LOCKED keeps their batches apart).
+            with transaction.atomic():
+                dispatch_ensure()
         accepted: list[tuple[Notification, object]] = []
         leased_at = time.monotonic()
         for index, notification in enumerate(claimed):

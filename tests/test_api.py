@@ -996,3 +996,15 @@ def test_two_simultaneous_retries_with_one_key_file_once(reference_data):
     assert [r.status_code for r in results] == [201, 201]
     assert results[0].json() == results[1].json()
     assert Case.objects.filter(filer_phone=PHONE_A).count() == 1
+
+
+def test_a_method_an_address_does_not_take_is_refused_in_json(db):
+    from django.test import Client
+
+    response = Client().delete("/api/v1/procedures", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert "GET" in response["Allow"]
+    body = response.json()
+    assert body["code"] == "method_not_allowed"
+    assert body["message"].startswith("Cette adresse n’accepte pas DELETE")

@@ -24,6 +24,7 @@ from mizan.backoffice.access import staff_required
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
+from mizan.notifications.phones import masked as masked_phone
 from mizan.portal.forms import CodeForm
 from mizan.reference.models import Institution
 
@@ -50,10 +51,6 @@ SESSION_MANAGE = "mizan_appointment_manage"
 # (when the chosen slot was just taken and another is picked).
 VERIFIED_SECONDS = 30 * 60
 VERIFIED_KEEPS = ("name", "phone", "email", "fallback", "verified_until")
-
-
-def _masked(phone: str) -> str:
-    return phone[:4] + "•" * max(len(phone) - 7, 0) + phone[-3:]
 
 
 def _grant(request, reference: str) -> None:
@@ -297,7 +294,7 @@ def code(request):
                 _save_draft(request, draft)
                 return _book(request, draft)
     return render(
-        request, "appointments/code.html", {"form": form, "phone": _masked(draft["phone"])}
+        request, "appointments/code.html", {"form": form, "phone": masked_phone(draft["phone"])}
     )
 
 
@@ -418,7 +415,7 @@ def manage_code(request):
                 _grant(request, pending["reference"])
                 return redirect("appointments:manage_booking", reference=pending["reference"])
     return render(
-        request, "appointments/code.html", {"form": form, "phone": _masked(pending["phone"])}
+        request, "appointments/code.html", {"form": form, "phone": masked_phone(pending["phone"])}
     )
 
 

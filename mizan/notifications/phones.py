@@ -25,3 +25,8 @@ def e164(address: str, *, region: str = "MA", international: bool | None = None)
             if check(number):
                 return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return address
+
+
+def masked(phone: str) -> str:
+    """The phone as a page may show it to whoever holds the session: "+212•••••678"."""
+    return phone[:4] + "•" * max(len(phone) - 7, 0) + phone[-3:]

@@ -35,6 +35,7 @@ from mizan.documents.services import (
     attachments_keep_for_form,
     new_upload_token,
 )
+from mizan.notifications.phones import masked as masked_phone
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.reference.models import Commune
 from mizan.reference.routing import prosecution_office_for
@@ -216,7 +217,7 @@ def filing_code(request, token):
         {
             "form": form,
             "pending": pending,
-            "phone": _masked(str(pending.phone)),
+            "phone": masked_phone(str(pending.phone)),
             "procedure": get_procedure(pending.procedure),
             "change_url": f"{_form_url(pending.procedure)}?draft={pending.token}",
         },
@@ -302,10 +303,6 @@ def _form_input(post, form) -> dict:
         elif values:
             kept[name] = values[-1]
     return kept
-
-
-def _masked(phone: str) -> str:
-    return phone[:4] + "•" * max(len(phone) - 7, 0) + phone[-3:]
 
 
 def filed(request, reference):

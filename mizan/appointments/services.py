@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mizan.core import references
-from mizan.core.audit import audit_record
+from mizan.core.audit import audit_record, citizen_label
 from mizan.core.errors import DomainError
 from mizan.notifications.models import Notification
 from mizan.notifications.services import notification_queue
@@ -199,7 +199,7 @@ def booking_create(
             action="appointment.booked",
             object_type="appointment",
             object_id=booking.reference,
-            actor_label="citizen",
+            actor_label=citizen_label(booking.citizen_phone),
             data={"service": service.code, "starts_at": booking.starts_at.isoformat()},
         )
     return booking
@@ -351,10 +351,16 @@ def booking_cancel(*, booking_id: int, by: str, actor=None, reason: str = "") ->
             object_type="appointment",
             object_id=booking.reference,
             actor=actor,
-            actor_label="" if actor else by,
+            actor_label=_actor_label(actor=actor, by=by, booking=booking),
             data={"by": by, "reason": reason},
         )
     return booking
+
+
+def _actor_label(*, actor, by: str, booking: Booking) -> str:
+    if actor is not None:
+        return ""
+    return citizen_label(booking.citizen_phone) if by == "citizen" else by
 
 
 def booking_reschedule(*, booking_id: int, starts_at: datetime) -> Booking:
@@ -390,7 +396,7 @@ def booking_reschedule(*, booking_id: int, starts_at: datetime) -> Booking:
             action="appointment.moved",
             object_type="appointment",
             object_id=booking.reference,
-            actor_label="citizen",
+            actor_label=citizen_label(booking.citizen_phone),
             data={"from": previous.isoformat(), "to": booking.starts_at.isoformat()},
         )
     return booking

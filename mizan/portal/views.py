@@ -26,7 +26,7 @@ from mizan.cases.filing import (
     pending_filing_get,
 )
 from mizan.cases.services import access_code_matches, case_citizen_reply, case_citizen_step
-from mizan.core.audit import audit_record
+from mizan.core.audit import audit_record, citizen_label
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.documents.models import Attachment
@@ -515,7 +515,7 @@ def track_data(request, reference, data_format):
         action="case.data_export",
         object_type="case",
         object_id=case.reference,
-        actor_label=f"citizen:{case.filer_phone}",
+        actor_label=citizen_label(case.filer_phone),
         ip_address=client_ip(request),
         data={"format": data_format},
     )

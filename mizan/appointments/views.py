@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mizan.accounts.models import PhoneChallenge
-from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
+from mizan.accounts.services import phone_challenge_start
 from mizan.backoffice.access import staff_required
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.notifications.phones import masked as masked_phone
+from mizan.portal.codes import code_step_passed
 from mizan.portal.forms import CodeForm
 from mizan.reference.models import Institution
 
@@ -281,18 +282,11 @@ def code(request):
                 messages.success(request, _("A new code was sent."))
             return redirect("appointments:code")
         form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                phone_challenge_verify(
-                    challenge_id=draft["challenge"], code=form.cleaned_data["code"]
-                )
-            except DomainError as error:
-                form.add_error("code", error.message)
-            else:
-                draft["verified_until"] = timezone.now().timestamp() + VERIFIED_SECONDS
-                draft.pop("challenge", None)
-                _save_draft(request, draft)
-                return _book(request, draft)
+        if code_step_passed(request, form, challenge_id=draft["challenge"]):
+            draft["verified_until"] = timezone.now().timestamp() + VERIFIED_SECONDS
+            draft.pop("challenge", None)
+            _save_draft(request, draft)
+            return _book(request, draft)
     return render(
         request, "appointments/code.html", {"form": form, "phone": masked_phone(draft["phone"])}
     )
@@ -403,17 +397,10 @@ def manage_code(request):
     form = CodeForm()
     if request.method == "POST":
         form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                phone_challenge_verify(
-                    challenge_id=pending["challenge"], code=form.cleaned_data["code"]
-                )
-            except DomainError as error:
-                form.add_error("code", error.message)
-            else:
-                del request.session[SESSION_MANAGE]
-                _grant(request, pending["reference"])
-                return redirect("appointments:manage_booking", reference=pending["reference"])
+        if code_step_passed(request, form, challenge_id=pending["challenge"]):
+            del request.session[SESSION_MANAGE]
+            _grant(request, pending["reference"])
+            return redirect("appointments:manage_booking", reference=pending["reference"])
     return render(
         request, "appointments/code.html", {"form": form, "phone": masked_phone(pending["phone"])}
     )

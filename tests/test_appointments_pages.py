@@ -282,3 +282,36 @@ def test_the_join_page_says_when_the_time_is_over_even_without_video(service, cl
     text = Client().get(page).content.decode()
     assert "The time of this appointment is over." in text
     assert "will call you on your phone" not in text
+
+
+def test_the_subject_page_tells_nothing_about_which_references_exist(
+    service, client, known_code
+):
+    """Anyone can open the subject page: a request reference is checked only once the
+    phone is verified, and then against that phone, with one answer for every refusal."""
+    from mizan.accounts.models import PhoneChallenge
+    from mizan.core.references import format_reference
+
+    from .factories import file_complaint
+
+    someone_else_s = file_complaint(phone="+212698765432").case.reference
+    nobody_s = format_reference("PLT", 2026, 999_999)
+    for reference in (someone_else_s, nobody_s):
+        response = client.post(
+            "/fr/appointments/service/family-law/",
+            {"subject": "Question", "case_reference": reference, "country_of_residence": "FR"},
+        )
+        assert response.status_code == 302 and response.url.endswith("/slots/")
+        client.post(response.url, {"slot": _key(morocco(FRIDAY_BEFORE_CHANGE, 9))})
+        details = client.post(
+            "/fr/appointments/details/",
+            {"name": "Karima Test", "phone": "+33612345678", "consent": "on"},
+        )
+        assert details.url.endswith("/appointments/code/")
+        refused = client.post(details.url, {"code": CODE}, follow=True)
+        page = refused.content.decode()
+        assert refused.redirect_chain[-1][0].endswith("/appointments/service/family-law/")
+        assert f'value="{reference}"' in page
+        assert "Aucune demande déposée avec votre numéro de téléphone" in page
+    assert not Booking.objects.exists()
+    assert PhoneChallenge.objects.filter(purpose=PhoneChallenge.Purpose.APPOINTMENT).exists()

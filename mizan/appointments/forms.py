@@ -43,12 +43,9 @@ class SubjectForm(Form):
             raise forms.ValidationError(
                 _("This reference is not valid: check each character, or leave it empty.")
             )
-        from mizan.cases.models import Case
-
-        if not Case.objects.filter(reference=canonical).exists():
-            raise forms.ValidationError(
-                _("We found no request with this reference. Check it, or leave it empty.")
-            )
+        # Whether such a request exists is checked only once the phone is verified, and
+        # against that phone (booking_create): this page, open to anyone, must not tell
+        # which references are in use.
         return canonical
 
 

@@ -227,7 +227,7 @@ def details(request):
             try:
                 challenge = phone_challenge_start(
                     phone=phone,
-                    purpose=PhoneChallenge.Purpose.FILING,
+                    purpose=PhoneChallenge.Purpose.APPOINTMENT,
                     language=get_language(),
                     ip_address=client_ip(request),
                 )
@@ -270,7 +270,7 @@ def code(request):
             try:
                 challenge = phone_challenge_start(
                     phone=draft["phone"],
-                    purpose=PhoneChallenge.Purpose.FILING,
+                    purpose=PhoneChallenge.Purpose.APPOINTMENT,
                     language=get_language(),
                     ip_address=client_ip(request),
                 )
@@ -373,7 +373,7 @@ def manage(request):
                 try:
                     challenge = phone_challenge_start(
                         phone=phone,
-                        purpose=PhoneChallenge.Purpose.TRACKING,
+                        purpose=PhoneChallenge.Purpose.APPOINTMENT,
                         language=get_language(),
                         ip_address=client_ip(request),
                     )

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from mizan.core import references
-from mizan.portal.forms import Form
+from mizan.portal.forms import Form, MultipleFileField
 from mizan.reference.countries import country_choices
 
 from .timezones import time_zone_choices
@@ -144,4 +144,15 @@ class CloseForm(Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+
+
+class BookingDocumentsForm(Form):
+    documents = MultipleFileField(
+        label=_("Documents for the official"),
+        help_text=_(
+            "PDF, JPEG or PNG, e.g. a judgment or a letter you want to talk about. Only "
+            "the official of your appointment reads them."
+        ),
+        error_messages={"required": _("Choose at least one file to send.")},
     )

@@ -7,6 +7,7 @@ import io
 import itertools
 import json
 import math
+import re
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -464,6 +465,9 @@ def dashboard_page_is_complete(language):
     # the same English words are translated on a case page).
     if language == "fr":
         assert "Reçues" in page and ">Remis<" in page and "Remis le" not in page
+    # The sentence on the target delay is translated whole, with its own punctuation.
+    if language == "ar":
+        assert re.search(r"وصدرت داخله: [^<;]+؛ بعد انقضائه: ", page)
     assert len(response.content) < 60 * 1024
     # An unknown choice falls back to the defaults instead of failing.
     assert (

@@ -60,3 +60,49 @@ def test_a_unit_without_magistrates_leaves_the_case_waiting(reference_data):
     clerk = staff("clerk", UNIT, Role.AGENT)
     case = register(file_complaint().case, clerk)
     assert case.status == "registered" and case.assignee is None
+
+
+def test_the_head_of_unit_turns_sharing_on_from_the_back_office(reference_data):
+    from django.test import Client
+
+    from .factories import verified_login
+
+    head = staff("head", UNIT, Role.UNIT_HEAD)
+    clerk = staff("clerk", UNIT, Role.AGENT)
+    magistrate = staff("first", UNIT, Role.MAGISTRATE)
+    client = verified_login(Client(), head)
+    queue = client.get("/fr/backoffice/").content.decode()
+    assert 'href="/fr/backoffice/units/"' in queue
+    page = client.get("/fr/backoffice/units/").content.decode()
+    assert 'name="distribute"' in page and "checked" not in page.split('name="distribute"')[1][:80]
+    response = client.post("/fr/backoffice/units/", {"unit": UNIT, "distribute": "on"})
+    assert response.status_code == 302
+    assert Unit.objects.get(code=UNIT).distribute_automatically
+    entry = AuditEntry.objects.get(action="unit.distribution_changed")
+    assert (entry.object_id, entry.data) == (UNIT, {"distribute_automatically": True})
+    case = register(file_complaint(phone="+212612000099").case, clerk)
+    assert case.assignee == magistrate
+    assert "<td>1</td>" in client.get("/fr/backoffice/units/").content.decode()
+    # Off again (the box unticked sends nothing).
+    client.post("/fr/backoffice/units/", {"unit": UNIT})
+    assert not Unit.objects.get(code=UNIT).distribute_automatically
+
+
+def test_only_a_head_of_the_unit_changes_its_sharing(reference_data):
+    from django.test import Client
+
+    from .factories import verified_login
+
+    clerk = verified_login(Client(), staff("clerk", UNIT, Role.AGENT))
+    assert 'href="/fr/backoffice/units/"' not in clerk.get("/fr/backoffice/").content.decode()
+    assert clerk.get("/fr/backoffice/units/").status_code == 403
+    assert (
+        clerk.post("/fr/backoffice/units/", {"unit": UNIT, "distribute": "on"}).status_code == 403
+    )
+    other_head = verified_login(Client(), staff("head", "PROS-TPI_RABAT", Role.UNIT_HEAD))
+    refused = other_head.post(
+        "/fr/backoffice/units/", {"unit": UNIT, "distribute": "on"}, follow=True
+    )
+    assert "Seul un chef de cette unité" in refused.content.decode()
+    assert not Unit.objects.get(code=UNIT).distribute_automatically
+    assert not AuditEntry.objects.filter(action="unit.distribution_changed").exists()

@@ -151,3 +151,35 @@ def staff_user_create(
         for role in roles:
             Membership.objects.get_or_create(user=user, unit=unit, role=role)
     return user
+
+
+def unit_distribution_set(*, unit_id: int, actor, enabled: bool, ip_address=None) -> Unit:
+    """A head of unit turns automatic distribution of registered cases on or off."""
+    from mizan.core.audit import audit_record
+
+    from .models import Role
+
+    with transaction.atomic():
+        # Locked as the distribution locks it: the change and a registration in the
+        # unit do not interleave.
+        unit = Unit.objects.select_for_update().filter(pk=unit_id).first()
+        if (
+            unit is None
+            or not Membership.objects.filter(user=actor, unit=unit, role=Role.UNIT_HEAD).exists()
+        ):
+            raise DomainError(
+                _("Only a head of this unit can change how its cases are shared."),
+                code="forbidden",
+            )
+        if unit.distribute_automatically != enabled:
+            unit.distribute_automatically = enabled
+            unit.save(update_fields=["distribute_automatically"])
+            audit_record(
+                action="unit.distribution_changed",
+                object_type="unit",
+                object_id=unit.code,
+                actor=actor,
+                ip_address=ip_address,
+                data={"distribute_automatically": enabled},
+            )
+    return unit

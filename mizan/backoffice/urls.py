@@ -18,6 +18,7 @@ urlpatterns = [
     path("file/<slug:procedure>/", assisted.assisted_form, name="assisted_form"),
     path("search/", search_views.search, name="search"),
     path("bulk/", views.bulk, name="bulk"),
+    path("units/", views.units, name="units"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/step/", views.case_step, name="case_step"),
     path("cases/<str:reference>/faq/", views.case_publish_faq, name="case_publish_faq"),

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mizan.accounts.models import Role, Unit
+from mizan.accounts.services import unit_distribution_set
 from mizan.accounts.two_factor import staff_has_second_factor
 from mizan.cases import selectors
 from mizan.cases.services import (
@@ -405,4 +406,33 @@ def attachment_download(request, reference, attachment_id):
         content_type=attachment.content_type,
         filename=attachment.original_name,
         as_attachment=not inline,
+    )
+
+
+@staff_required(roles={Role.UNIT_HEAD})
+@require_http_methods(["GET", "POST"])
+def units(request):
+    """A head of unit's settings: how the unit's cases are shared, and each
+    magistrate's open cases (what automatic distribution balances)."""
+    if request.method == "POST":
+        unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+        try:
+            unit_distribution_set(
+                unit_id=unit.pk if unit else 0,
+                actor=request.user,
+                enabled=request.POST.get("distribute") == "on",
+                ip_address=client_ip(request),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The unit's setting was saved."))
+        return redirect("backoffice:units")
+    headed = Unit.objects.filter(
+        memberships__user=request.user, memberships__role=Role.UNIT_HEAD
+    ).distinct()
+    return render(
+        request,
+        "backoffice/units.html",
+        {"units": [(unit, selectors.magistrates_by_load(unit_id=unit.pk)) for unit in headed]},
     )

@@ -141,3 +141,28 @@ def test_the_worker_sends_the_deferred_reminder_at_its_time(reference_data, cloc
         ConsoleMessage.objects.filter(notification__template_key="appointment.reminder").count()
         == 1
     )
+
+
+def test_the_confirmation_e_mail_carries_the_ics_and_the_cancellation_its_update(
+    reference_data, clock, run_worker, mailoutbox
+):
+    import icalendar
+
+    service = service_setup()
+    slot = morocco(MONDAY_AFTER_CHANGE, 10, 20)
+    booking = book(service, slot, citizen_email="karima@example.org")
+    run_worker()
+    [confirmation] = mailoutbox
+    assert confirmation.to == ["karima@example.org"]
+    [(filename, content, content_type)] = confirmation.attachments
+    assert filename == f"{booking.reference}.ics" and content_type.startswith("text/calendar")
+    event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == slot and str(event["status"]) == "CONFIRMED"
+    # In the citizen's own zone, with its definition for calendars that lack it.
+    assert "TZID=America/Montreal" in content and "BEGIN:VTIMEZONE" in content
+    booking_cancel(booking_id=booking.pk, by="citizen")
+    run_worker()
+    cancelled = icalendar.Calendar.from_ical(mailoutbox[1].attachments[0][1]).walk("VEVENT")[0]
+    assert str(cancelled["uid"]) == str(event["uid"]) and str(cancelled["status"]) == "CANCELLED"
+    # No .ics with SMS: only e-mails carry files.
+    assert not Notification.objects.filter(channel="sms").exclude(attachments=[]).exists()

@@ -62,7 +62,7 @@ def booking_anonymise(*, booking_id: int, now=None) -> bool:
             created_at__gte=booking.created_at - timedelta(minutes=1),
             created_at__lte=last + timedelta(days=1),
             idempotency_key__startswith=f"appointment:{booking.pk}:",
-        ).update(recipient=ANONYMISED, body=ANONYMISED, subject="")
+        ).update(recipient=ANONYMISED, body=ANONYMISED, subject="", attachments=[])
         attachments = Attachment.objects.filter(booking_document__booking=booking)
         files = [(a.file.storage, a.file.name) for a in attachments]
         ids = list(attachments.values_list("id", flat=True))

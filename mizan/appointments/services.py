@@ -231,7 +231,24 @@ def _citizen_tell(*, booking: Booking, template_key: str, event: str) -> None:
             context=context,
             idempotency_key=f"appointment:{booking.pk}:{event}:email",
             channel=Notification.Channel.EMAIL,
+            attachments=[_calendar_attachment(booking)],
         )
+
+
+def _calendar_attachment(booking: Booking) -> dict:
+    """The .ics, in the citizen's language, with the e-mail: one tap puts the
+    appointment (or its new time, or its cancellation) in their calendar."""
+    from django.utils import translation
+
+    from .calendar_file import booking_ics
+
+    with translation.override(booking.language):
+        content = booking_ics(booking=booking, join_url=join_link(booking=booking))
+    return {
+        "filename": f"{booking.reference}.ics",
+        "content_type": "text/calendar; method=PUBLISH; charset=utf-8",
+        "content": content.decode(),
+    }
 
 
 # --- reminders ------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def case_anonymise(*, case_id: int, now=None) -> bool:
         )
         CaseEvent.objects.filter(case=case).update(citizen_message="", internal_note="")
         Notification.objects.filter(case=case).update(
-            recipient=ANONYMISED, body=ANONYMISED, subject=""
+            recipient=ANONYMISED, body=ANONYMISED, subject="", attachments=[]
         )
         InboundSms.objects.filter(case=case).update(sender=ANONYMISED, text=ANONYMISED)
         PendingFiling.objects.filter(case=case).delete()

@@ -46,6 +46,9 @@ class Notification(models.Model):
     template_version = models.PositiveIntegerField(default=0)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # E-mail only: files sent with the message, as sent (e.g. an appointment's .ics):
+    # [{"filename": ..., "content_type": ..., "content": text}]. Small texts only.
+    attachments = models.JSONField(default=list, blank=True)
     # One-time codes: the body is blanked once the gateway has it.
     sensitive = models.BooleanField(default=False)
     # Case event × channel × recipient: the same step never queues the same message twice.

@@ -122,10 +122,13 @@ def notification_queue(
     case_event=None,
     sensitive: bool = False,
     channel: str = Notification.Channel.SMS,
+    attachments: list[dict] | None = None,
 ) -> Notification:
     """Write the outbox row and enqueue its delivery, in the caller's transaction.
 
     A second call with the same idempotency key returns the first row unchanged.
+    `attachments` (e-mail only) are small text files kept with the message, so that
+    every attempt sends exactly what was queued.
     """
     from .routing import provider_configs
 
@@ -156,6 +159,9 @@ def notification_queue(
             template_version=rendered.version,
             body=rendered.body,
             sensitive=sensitive,
+            attachments=attachments
+            if channel == Notification.Channel.EMAIL and attachments
+            else [],
             idempotency_key=idempotency_key,
             client_reference=client_reference_for(idempotency_key),
             created_at=now,
@@ -648,6 +654,8 @@ def _deliver_email(notification: Notification) -> str:
         headers={"X-Mizan-Reference": notification.client_reference},
     )
     message.attach_alternative(html, "text/html")
+    for attachment in notification.attachments or []:
+        message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as error:

@@ -200,6 +200,10 @@ def browser():
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                # The join page's camera and microphone test: a synthetic camera and a
+                # beeping microphone, the permission granted as a citizen would.
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
             ],
         )
         yield chromium

@@ -385,6 +385,23 @@ def test_the_join_page_before_the_room_opens(browser, server, jitsi_server, worl
     opens = booking.starts_at - timedelta(minutes=10)
     assert hhmm(opens, booking.time_zone) in waiting, waiting
     assert page.locator(f"main a[href*='{JITSI_DOMAIN}']").count() == 0
+    # The camera and microphone test, before the room opens (nothing is sent anywhere).
+    test = page.locator("#device-test")
+    if js:
+        assert page.locator("#device-test-without-js").is_hidden()
+        citizen.visit("join-device-test", lambda: test.locator("button[data-start]").click())
+        heard = test.get_attribute("data-heard")
+        page.wait_for_function(
+            "text => document.querySelector('#device-test [role=status]').textContent === text",
+            arg=heard,
+            timeout=15_000,
+        )
+        assert page.evaluate("document.querySelector('#device-test video').videoWidth") > 0
+        test.locator("button[data-stop]").click()
+        assert test.locator("[role=status]").inner_text() == test.get_attribute("data-stopped")
+        assert page.evaluate("document.querySelector('#device-test video').srcObject") is None
+    else:
+        assert test.is_hidden() and page.locator("#device-test-without-js").is_visible()
 
     # Five minutes before: the room's link, with a member's (not a moderator's) token.
     move_booking_to(booking, now() + timedelta(minutes=5))

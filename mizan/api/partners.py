@@ -20,7 +20,7 @@ from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Status
+from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
 from mizan.core.audit import audit_record
@@ -263,11 +263,13 @@ def partner_file(request, reference: str):
 
 
 _DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
+# Within the database's integer range: a larger number is a 422, not a failed query.
+DOCUMENT_ID = Path(..., ge=1, le=2**63 - 1, description="A document's `id` in the file.")
 
 
 @router.get(
     "/files/{reference}/documents/{document_id}",
-    response={200: None, 404: E, **PARTNER},
+    response={200: None, 404: E, 422: E, **PARTNER},
     openapi_extra={
         "responses": {
             200: {
@@ -283,7 +285,7 @@ _DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
     url_name="partner_document",
     summary="Download a document of a file",
 )
-def partner_document(request, reference: str, document_id: int):
+def partner_document(request, reference: str, document_id: int = DOCUMENT_ID):
     """A document sent by the court, or a report (scope `exchange:read`). Audited."""
     caller = _caller(request, Scope.READ)
     file = _office_file(request, caller, reference)

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mizan.api import schemas
 from mizan.api.models import IdempotencyRecord, PartnerKey
@@ -47,6 +47,14 @@ ALL_SCOPES = list(PartnerKey.Scope.values)
 @pytest.fixture(autouse=True)
 def media(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture(autouse=True)
+def default_language_after():
+    # Each request activates its language for the thread; the next test file must start
+    # from the default (its reverse() and pages depend on it).
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

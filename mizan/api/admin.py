@@ -124,6 +124,16 @@ class PartnerKeyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing to save on a key's page: it is read, or revoked from the list.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_delete_permission(self, request, obj=None):
         # Revoke instead: the steps a key took name it.
         return False

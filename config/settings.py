@@ -286,6 +286,8 @@ MIZAN_RETENTION_DAYS = env.json(
         "question": 2 * 365,
     },
 )
+# Days after an appointment before the citizen's data in its booking is anonymised.
+MIZAN_APPOINTMENT_RETENTION_DAYS = env.int("MIZAN_APPOINTMENT_RETENTION_DAYS", default=365)
 
 MIZAN_SMS_GATEWAYS = env.json(
     "MIZAN_SMS_GATEWAYS", default=[{"name": "console", "kind": "console", "cost": "0.15"}]

@@ -1008,3 +1008,17 @@ def test_a_method_an_address_does_not_take_is_refused_in_json(db):
     body = response.json()
     assert body["code"] == "method_not_allowed"
     assert body["message"].startswith("Cette adresse n’accepte pas DELETE")
+
+
+def test_the_audit_log_of_sign_ins_holds_no_phone_number(tokens, client):
+    from mizan.core.audit import citizen_label
+    from mizan.core.models import AuditEntry
+
+    call(client, "post", "/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    call(client, "post", "/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    sign_ins = AuditEntry.objects.filter(action__startswith="api.")
+    assert {entry.action for entry in sign_ins} == {"api.signed_in", "api.refresh_reused"}
+    digits = PHONE_A.lstrip("+")[3:]
+    for entry in sign_ins:
+        assert entry.actor_label == citizen_label(PHONE_A)
+        assert digits not in json.dumps([entry.object_id, entry.actor_label, entry.data])

@@ -39,3 +39,42 @@ def test_many_attempts_on_one_slot_make_exactly_one_booking(reference_data, monk
     assert all(isinstance(r, SlotTakenError) for r in losers), {type(r) for r in losers}
     assert all(r.alternatives and slot not in [a.starts_at for a in r.alternatives] for r in losers)
     assert Booking.objects.filter(starts_at=slot, status="active").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_overlapping_bookings_of_one_official(reference_data, monkeypatch):
+    """Services of different durations held by the same official: equal starts are
+    caught by the unique constraint, overlaps by the exclusion constraint."""
+    from datetime import timedelta
+
+    from django.db import IntegrityError, transaction
+
+    Clock(monkeypatch, MONDAY_BEFORE)
+    long_service = service_setup(code="family-law-long", duration=60)
+    short_service = service_setup(code="family-law")
+    nine = morocco(FRIDAY_BEFORE_CHANGE, 9)
+    first = book(long_service, nine)
+    assert first.ends_at == nine + timedelta(minutes=60)
+    overlapping = Booking.objects.get(pk=first.pk)
+    overlapping.pk = None
+    overlapping.service = short_service
+    overlapping.reference, overlapping.room = "RDV-TEST-OVERLAP", "room-overlap"
+    overlapping.starts_at = nine + timedelta(minutes=30)
+    overlapping.ends_at = nine + timedelta(minutes=60)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        overlapping.save()
+    # Once the first is cancelled, the time is free again; a booking that starts when
+    # the other ends does not overlap it.
+    from mizan.appointments.services import booking_cancel
+
+    booking_cancel(booking_id=first.pk, by="citizen")
+    overlapping.save()
+    after = Booking.objects.get(pk=overlapping.pk)
+    after.pk = None
+    after.reference, after.room = "RDV-TEST-AFTER", "room-after"
+    after.starts_at, after.ends_at = (
+        overlapping.ends_at,
+        overlapping.ends_at + timedelta(minutes=30),
+    )
+    after.citizen_phone = "+33612345699"
+    after.save()

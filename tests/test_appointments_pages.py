@@ -23,6 +23,7 @@ from .appointment_factories import (
     service_setup,
 )
 from .factories import staff, verified_login
+from .factories import staff as staff_user
 
 pytestmark = pytest.mark.django_db
 CODE = "123456"
@@ -282,3 +283,93 @@ def test_the_join_page_says_when_the_time_is_over_even_without_video(service, cl
     text = Client().get(page).content.decode()
     assert "The time of this appointment is over." in text
     assert "will call you on your phone" not in text
+
+
+def test_the_subject_page_tells_nothing_about_which_references_exist(service, client, known_code):
+    """Anyone can open the subject page: a request reference is checked only once the
+    phone is verified, and then against that phone, with one answer for every refusal."""
+    from mizan.accounts.models import PhoneChallenge
+    from mizan.core.references import format_reference
+
+    from .factories import file_complaint
+
+    someone_else_s = file_complaint(phone="+212698765432").case.reference
+    nobody_s = format_reference("PLT", 2026, 999_999)
+    for reference in (someone_else_s, nobody_s):
+        response = client.post(
+            "/fr/appointments/service/family-law/",
+            {"subject": "Question", "case_reference": reference, "country_of_residence": "FR"},
+        )
+        assert response.status_code == 302 and response.url.endswith("/slots/")
+        client.post(response.url, {"slot": _key(morocco(FRIDAY_BEFORE_CHANGE, 9))})
+        details = client.post(
+            "/fr/appointments/details/",
+            {"name": "Karima Test", "phone": "+33612345678", "consent": "on"},
+        )
+        assert details.url.endswith("/appointments/code/")
+        refused = client.post(details.url, {"code": CODE}, follow=True)
+        page = refused.content.decode()
+        assert refused.redirect_chain[-1][0].endswith("/appointments/service/family-law/")
+        assert f'value="{reference}"' in page
+        assert "Aucune demande déposée avec votre numéro de téléphone" in page
+    assert not Booking.objects.exists()
+    assert PhoneChallenge.objects.filter(purpose=PhoneChallenge.Purpose.APPOINTMENT).exists()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_the_citizen_sends_documents_that_only_the_official_opens(
+    service, client, known_code, clock
+):
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from mizan.core.models import AuditEntry
+
+    booking = book(service, morocco(FRIDAY_BEFORE_CHANGE, 9), phone="+33612345678")
+    start = client.post(
+        "/fr/appointments/manage/", {"reference": booking.reference, "phone": "+33612345678"}
+    )
+    manage = client.post(start.url, {"code": CODE}).url
+    page = client.get(manage).content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    documents = f"/fr/appointments/manage/{booking.reference}/documents/"
+    # Nothing chosen, then a file that is no document: said, and nothing kept.
+    empty = client.post(documents, {})
+    assert empty.status_code == 400 and 'href="#id_documents"' in empty.content.decode()
+    script = SimpleUploadedFile("jugement.pdf", b"#!/bin/sh\nrm -rf /\n")
+    refused = client.post(documents, {"documents": [script]})
+    assert refused.status_code == 400 and "jugement.pdf" in refused.content.decode()
+    assert not booking.documents.exists()
+    sent = client.post(
+        documents, {"documents": [SimpleUploadedFile("jugement.pdf", PDF, "application/pdf")]}
+    )
+    assert sent.url == manage
+    assert "jugement.pdf" in client.get(manage).content.decode()
+    [document] = booking.documents.all()
+    # Another session does not reach the upload; the official reads it, audited.
+    assert Client().post(documents, {}).status_code == 404
+    official = get_user_model().objects.get(username="official")
+    staff = verified_login(Client(), official)
+    agenda_page = staff.get(f"/fr/backoffice/appointments/{booking.reference}/").content.decode()
+    link = f"/fr/backoffice/appointments/{booking.reference}/documents/{document.pk}/"
+    assert link in agenda_page
+    opened = staff.get(link)
+    assert opened.status_code == 200 and b"".join(opened.streaming_content) == PDF
+    assert AuditEntry.objects.filter(action="appointment.document_opened").count() == 1
+    # Another unit's agent gets nothing.
+    outsider = verified_login(Client(), staff_user("outsider", "PROS-TPI_RABAT", Role.AGENT))
+    assert outsider.get(link).status_code == 404
+    # Once the appointment is over, no more documents.
+    from mizan.appointments.services import booking_documents_add
+    from mizan.core.errors import DomainError
+
+    clock.set(booking.ends_at + timedelta(minutes=1))
+    with pytest.raises(DomainError) as late:
+        booking_documents_add(
+            booking_id=booking.pk,
+            uploaded_files=[SimpleUploadedFile("autre.pdf", PDF, "application/pdf")],
+        )
+    assert late.value.code == "booking_closed" and booking.documents.count() == 1

@@ -155,3 +155,99 @@ def test_the_retention_period_is_set_per_procedure(reference_data, settings, tmp
     closed_complaint(settings, years_ago=1)
     settings.MIZAN_RETENTION_DAYS = {**settings.MIZAN_RETENTION_DAYS, "complaint": 180}
     assert retention_apply() == {"complaint": 1}
+
+
+def test_documents_of_exchange_files_and_bookings_are_not_taken_for_leftovers(
+    reference_data, settings, tmp_path, monkeypatch
+):
+    """The daily purge removes uploads that belong to nothing; a document sent with a
+    service file or for an appointment belongs to it, whatever its age."""
+    from mizan.appointments.services import booking_documents_add
+
+    from .appointment_factories import (
+        FRIDAY_BEFORE_CHANGE,
+        MONDAY_BEFORE,
+        Clock,
+        book,
+        morocco,
+        service_setup,
+    )
+    from .exchange_factories import office, registry_clerk, send_file
+
+    settings.MEDIA_ROOT = tmp_path
+    office("CDJ-001")
+    sent = send_file(registry_clerk("greffier"))
+    Clock(monkeypatch, MONDAY_BEFORE)
+    booking = book(service_setup(), morocco(FRIDAY_BEFORE_CHANGE, 9))
+    booking_documents_add(
+        booking_id=booking.pk, uploaded_files=[SimpleUploadedFile("j.pdf", PDF + b"b")]
+    )
+    leftover = attachment_store(uploaded_file=SimpleUploadedFile("x.pdf", PDF + b"x"))
+
+    summary = expired_data_purge(now=MONDAY_BEFORE + timedelta(days=30))
+
+    assert summary.uploads == 1 and not Attachment.objects.filter(pk=leftover.pk).exists()
+    assert sent.documents.count() == 1 and booking.documents.count() == 1
+    assert Attachment.objects.count() == 2
+
+
+def test_bookings_past_retention_lose_the_citizen_s_data_and_keep_their_figures(
+    reference_data, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from mizan.appointments.models import Booking
+    from mizan.appointments.retention import booking_retention_apply
+    from mizan.appointments.services import booking_documents_add
+    from mizan.notifications.models import Notification
+
+    from .appointment_factories import (
+        FRIDAY_BEFORE_CHANGE,
+        MONDAY_AFTER_CHANGE,
+        MONDAY_BEFORE,
+        Clock,
+        book,
+        morocco,
+        service_setup,
+    )
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.MIZAN_APPOINTMENT_RETENTION_DAYS = 365
+    clock = Clock(monkeypatch, MONDAY_BEFORE)
+    service = service_setup()
+    old = book(service, morocco(FRIDAY_BEFORE_CHANGE, 9), citizen_email="karima@example.org")
+    booking_documents_add(
+        booking_id=old.pk, uploaded_files=[SimpleUploadedFile("j.pdf", PDF + b"o")]
+    )
+    [stored] = Attachment.objects.values_list("file", flat=True)
+    recent = book(service, morocco(MONDAY_AFTER_CHANGE, 9), phone="+33612345601")
+    clock.set(old.ends_at + timedelta(days=366))
+    assert Notification.objects.filter(recipient="karima@example.org").exists()
+
+    out = StringIO()
+    call_command("apply_retention", "--dry-run", stdout=out)
+    assert "appointments: 1 bookings past 365 days" in out.getvalue()
+    assert Booking.objects.get(pk=old.pk).anonymised_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert booking_retention_apply() == 1
+    booking = Booking.objects.get(pk=old.pk)
+    assert (booking.citizen_name, str(booking.citizen_phone), booking.citizen_email) == (
+        "—",
+        "",
+        "",
+    )
+    assert booking.subject == "—" and booking.anonymised_at is not None
+    # What the statistics need stays: service, official, times, status, country.
+    assert (booking.service_id, booking.starts_at, booking.country_of_residence) == (
+        service.pk,
+        old.starts_at,
+        "CA",
+    )
+    assert not booking.documents.exists() and not Attachment.objects.exists()
+    assert not (tmp_path / stored).exists()
+    messages = Notification.objects.filter(idempotency_key__startswith=f"appointment:{old.pk}:")
+    assert messages.exists()
+    assert set(messages.values_list("recipient", "body")) == {("—", "—")}
+    assert Booking.objects.get(pk=recent.pk).anonymised_at is None  # 365 days not yet over
+    assert booking_retention_apply() == 0

@@ -21,10 +21,16 @@ def test_the_filing_phone_receives_a_code_that_opens_the_case(reference_data, ru
     response = client.post("/fr/track/", {"reference": filing.case.reference})
     assert response.status_code == 302 and response["Location"].endswith("/fr/track/code/")
     run_worker()
+    before = client.session.session_key
     response = client.post("/fr/track/code/", {"code": last_code("+212611111111")})
     assert response["Location"] == f"/fr/track/{filing.case.reference}/"
     page = client.get(response["Location"])
     assert page.status_code == 200 and filing.case.reference in page.content.decode()
+    # The case is opened to a new session key: one learnt before the code opens nothing.
+    assert client.session.session_key != before
+    stolen = Client()
+    stolen.cookies["sessionid"] = before
+    assert stolen.get(response["Location"]).status_code == 302
 
 
 def test_an_unknown_reference_gets_the_same_answer_and_no_sms(reference_data, run_worker):

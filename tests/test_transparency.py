@@ -7,6 +7,7 @@ import io
 import itertools
 import json
 import math
+import re
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -450,9 +451,13 @@ def dashboard_page_is_complete(language):
     assert ('dir="rtl"' if language == "ar" else 'dir="ltr"') in page
     assert page.count("<svg") == 3 and page.count('role="img"') == 3
     for chart in ("chart-monthly", "chart-ages", "chart-outcomes"):
-        assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
+        # Named by its title, described by its description (not both in the name, which
+        # a screen reader would then read twice).
+        assert f'aria-labelledby="{chart}-title" aria-describedby="{chart}-desc"' in page
         assert f'<title id="{chart}-title">' in page and f'<desc id="{chart}-desc">' in page
-    assert page.count("<table") >= 4 and page.count("<caption>") >= 4
+    assert page.count("<table") >= 4 and page.count("<caption id=") >= 4
+    # Tables wider than a phone scroll in a box a keyboard can reach (and name).
+    assert page.count('class="table-wrap" role="region"') == page.count('class="table-wrap"')
     assert "&lt; 10" in page  # the small counts of this history
     # The charts read in the page's direction: mirrored in Arabic.
     assert f'direction="{"rtl" if language == "ar" else "ltr"}"' in page
@@ -460,6 +465,9 @@ def dashboard_page_is_complete(language):
     # the same English words are translated on a case page).
     if language == "fr":
         assert "Reçues" in page and ">Remis<" in page and "Remis le" not in page
+    # The sentence on the target delay is translated whole, with its own punctuation.
+    if language == "ar":
+        assert re.search(r"وصدرت داخله: [^<;]+؛ بعد انقضائه: ", page)
     assert len(response.content) < 60 * 1024
     # An unknown choice falls back to the defaults instead of failing.
     assert (

@@ -94,6 +94,7 @@ class PhoneChallenge(models.Model):
     class Purpose(models.TextChoices):
         FILING = "filing", _("confirm a filing")
         TRACKING = "tracking", _("follow a request")
+        APPOINTMENT = "appointment", _("book or manage an appointment")
 
     phone = PhoneNumberField(db_index=True)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

@@ -30,7 +30,7 @@ from mizan.accounts.models import PhoneChallenge
 from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
 from mizan.cases.models import Case, CaseEvent
 from mizan.cases.services import Filing, case_submit, case_transition
-from mizan.core.audit import audit_record
+from mizan.core.audit import audit_record, citizen_label, citizen_pseudonym
 from mizan.core.errors import DomainError
 from mizan.documents.models import Attachment
 from mizan.documents.services import attachment_store
@@ -145,8 +145,8 @@ def api_sign_in_complete(*, phone: str, code: str, ip_address: str | None) -> To
         audit_record(
             action="api.signed_in",
             object_type="phone",
-            object_id=phone,
-            actor_label=f"citizen:{phone}",
+            object_id=citizen_pseudonym(phone),
+            actor_label=citizen_label(phone),
             ip_address=ip_address,
             data={"sign_in": family.pk},
         )
@@ -178,8 +178,8 @@ def api_tokens_refresh(*, refresh_token: str, ip_address: str | None) -> TokenPa
             audit_record(
                 action="api.refresh_reused",
                 object_type="phone",
-                object_id=str(family.phone),
-                actor_label=f"citizen:{family.phone}",
+                object_id=citizen_pseudonym(family.phone),
+                actor_label=citizen_label(family.phone),
                 ip_address=ip_address,
                 data={"sign_in": family.pk},
             )
@@ -213,8 +213,8 @@ def api_tokens_revoke(*, token: str, ip_address: str | None) -> None:
         audit_record(
             action="api.signed_out",
             object_type="phone",
-            object_id=str(row.family.phone),
-            actor_label=f"citizen:{row.family.phone}",
+            object_id=citizen_pseudonym(row.family.phone),
+            actor_label=citizen_label(row.family.phone),
             ip_address=ip_address,
             data={"sign_in": row.family_id},
         )

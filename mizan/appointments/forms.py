@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from mizan.core import references
-from mizan.portal.forms import Form
+from mizan.portal.forms import Form, MultipleFileField
 from mizan.reference.countries import country_choices
 
 from .timezones import time_zone_choices
@@ -43,12 +43,9 @@ class SubjectForm(Form):
             raise forms.ValidationError(
                 _("This reference is not valid: check each character, or leave it empty.")
             )
-        from mizan.cases.models import Case
-
-        if not Case.objects.filter(reference=canonical).exists():
-            raise forms.ValidationError(
-                _("We found no request with this reference. Check it, or leave it empty.")
-            )
+        # Whether such a request exists is checked only once the phone is verified, and
+        # against that phone (booking_create): this page, open to anyone, must not tell
+        # which references are in use.
         return canonical
 
 
@@ -147,4 +144,15 @@ class CloseForm(Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+
+
+class BookingDocumentsForm(Form):
+    documents = MultipleFileField(
+        label=_("Documents for the official"),
+        help_text=_(
+            "PDF, JPEG or PNG, e.g. a judgment or a letter you want to talk about. Only "
+            "the official of your appointment reads them."
+        ),
+        error_messages={"required": _("Choose at least one file to send.")},
     )

@@ -215,6 +215,9 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.CharField(max_length=20, blank=True)
+    # Law 09-08: the citizen's data is removed once the retention period after the
+    # appointment is over (mizan/appointments/retention.py); the rest feeds statistics.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -226,10 +229,11 @@ class Booking(models.Model):
                 condition=models.Q(status="active"),
                 name="appointment_official_slot_unique",
             ),
-            # One active booking per phone and service.
+            # One active booking per phone and service (an anonymised booking has no
+            # phone any more, so it takes no part).
             models.UniqueConstraint(
                 fields=["citizen_phone", "service"],
-                condition=models.Q(status="active"),
+                condition=models.Q(status="active", anonymised_at__isnull=True),
                 name="appointment_one_active_per_phone",
             ),
             models.CheckConstraint(
@@ -277,3 +281,25 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking} {self.kind} {self.status}"
+
+
+class BookingDocument(models.Model):
+    """A document the citizen sends the official before the call (a judgment, a letter).
+
+    The file is an `Attachment` (mizan.documents): content sniffed, size-capped, SHA-256,
+    virus-scanned, as every upload; this row says which booking it was sent for.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="documents")
+    attachment = models.OneToOneField(
+        "documents.Attachment", on_delete=models.PROTECT, related_name="booking_document"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("document for the appointment")
+        verbose_name_plural = _("documents for the appointment")
+
+    def __str__(self) -> str:
+        return f"{self.booking} {self.attachment}"

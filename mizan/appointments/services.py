@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mizan.core import references
-from mizan.core.audit import audit_record
+from mizan.core.audit import audit_record, citizen_label
 from mizan.core.errors import DomainError
 from mizan.notifications.models import Notification
 from mizan.notifications.services import notification_queue
 
-from .models import AppointmentService, Booking, Reminder
+from .models import AppointmentService, Booking, BookingDocument, Reminder
 from .slots import MOROCCO, Slot, open_campaigns, service_slots, slot_find
 from .timezones import is_time_zone, sms_when
 
@@ -199,7 +199,7 @@ def booking_create(
             action="appointment.booked",
             object_type="appointment",
             object_id=booking.reference,
-            actor_label="citizen",
+            actor_label=citizen_label(booking.citizen_phone),
             data={"service": service.code, "starts_at": booking.starts_at.isoformat()},
         )
     return booking
@@ -351,10 +351,16 @@ def booking_cancel(*, booking_id: int, by: str, actor=None, reason: str = "") ->
             object_type="appointment",
             object_id=booking.reference,
             actor=actor,
-            actor_label="" if actor else by,
+            actor_label=_actor_label(actor=actor, by=by, booking=booking),
             data={"by": by, "reason": reason},
         )
     return booking
+
+
+def _actor_label(*, actor, by: str, booking: Booking) -> str:
+    if actor is not None:
+        return ""
+    return citizen_label(booking.citizen_phone) if by == "citizen" else by
 
 
 def booking_reschedule(*, booking_id: int, starts_at: datetime) -> Booking:
@@ -390,10 +396,80 @@ def booking_reschedule(*, booking_id: int, starts_at: datetime) -> Booking:
             action="appointment.moved",
             object_type="appointment",
             object_id=booking.reference,
-            actor_label="citizen",
+            actor_label=citizen_label(booking.citizen_phone),
             data={"from": previous.isoformat(), "to": booking.starts_at.isoformat()},
         )
     return booking
+
+
+# A handful of papers to prepare a call, not a case file.
+MAX_DOCUMENTS_PER_BOOKING = 10
+
+
+def booking_documents_add(
+    *, booking_id: int, uploaded_files: list, ip_address: str | None = None
+) -> list[BookingDocument]:
+    """The citizen sends documents for the official to read before the call.
+
+    Each file is checked, scanned and kept as every upload (mizan.documents) before
+    the booking's transaction, as the other uploads; a refusal names the file and what
+    to do. Allowed while the appointment is active and not over.
+    """
+    from mizan.documents.services import attachment_store
+
+    booking = Booking.objects.filter(pk=booking_id).first()
+    _documents_allowed(booking=booking, adding=len(uploaded_files))
+    attachments = [
+        attachment_store(uploaded_file=uploaded, ip_address=ip_address)
+        for uploaded in uploaded_files
+    ]
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        # Checked again under the lock: two uploads at once stay within the limit.
+        _documents_allowed(booking=booking, adding=len(attachments))
+        now = timezone.now()
+        documents = [
+            BookingDocument.objects.create(booking=booking, attachment=a, uploaded_at=now)
+            for a in attachments
+        ]
+        audit_record(
+            action="appointment.documents_added",
+            object_type="appointment",
+            object_id=booking.reference,
+            actor_label=citizen_label(booking.citizen_phone),
+            ip_address=ip_address,
+            data={
+                "documents": [
+                    {"sha256": a.sha256, "size": a.size, "scan": a.scan_status} for a in attachments
+                ]
+            },
+        )
+    return documents
+
+
+def _documents_allowed(*, booking: Booking | None, adding: int) -> None:
+    if booking is None:
+        raise DomainError(_("We found no appointment with this reference."), code="not_found")
+    if booking.status != Booking.Status.ACTIVE or booking.ends_at <= timezone.now():
+        raise DomainError(
+            _("Documents can be sent only for an appointment still to come."),
+            code="booking_closed",
+            field="documents",
+        )
+    if not adding:
+        raise DomainError(
+            _("Choose at least one file to send."), code="input_required", field="documents"
+        )
+    if booking.documents.count() + adding > MAX_DOCUMENTS_PER_BOOKING:
+        raise DomainError(
+            _(
+                "An appointment can have at most %(limit)d documents: send the most "
+                "useful ones, or bring the others to the call."
+            )
+            % {"limit": MAX_DOCUMENTS_PER_BOOKING},
+            code="too_many_documents",
+            field="documents",
+        )
 
 
 def booking_close(*, booking_id: int, status: str, actor, notes: str = "") -> Booking:

@@ -19,6 +19,16 @@ urlpatterns = [
     path("appointments/manage/", views.manage, name="manage"),
     path("appointments/manage/code/", views.manage_code, name="manage_code"),
     path("appointments/manage/<str:reference>/", views.manage_booking, name="manage_booking"),
+    path(
+        "appointments/manage/<str:reference>/documents/",
+        views.manage_documents,
+        name="manage_documents",
+    ),
+    path(
+        "backoffice/appointments/<str:reference>/documents/<int:document_id>/",
+        views.agenda_document,
+        name="agenda_document",
+    ),
     path("appointments/join/<str:reference>/<str:key>/", views.join, name="join"),
     path("backoffice/appointments/", views.agenda, name="agenda"),
     path("backoffice/appointments/<str:reference>/", views.agenda_booking, name="agenda_booking"),

@@ -10,33 +10,44 @@ import hmac
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mizan.accounts.models import PhoneChallenge
-from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
+from mizan.accounts.services import phone_challenge_start
 from mizan.backoffice.access import staff_required
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
+from mizan.documents.models import INLINE_TYPES
 from mizan.notifications.phones import masked as masked_phone
+from mizan.portal.codes import code_step_passed
 from mizan.portal.forms import CodeForm
 from mizan.reference.models import Institution
 
 from . import selectors
 from .calendar_file import booking_ics
-from .forms import CloseForm, DetailsForm, ManageForm, SlotForm, SubjectForm, TimeZoneForm
+from .forms import (
+    BookingDocumentsForm,
+    CloseForm,
+    DetailsForm,
+    ManageForm,
+    SlotForm,
+    SubjectForm,
+    TimeZoneForm,
+)
 from .models import AppointmentService, Booking
 from .services import (
     SlotTakenError,
     booking_cancel,
     booking_close,
     booking_create,
+    booking_documents_add,
     booking_reschedule,
     join_link,
 )
@@ -226,7 +237,7 @@ def details(request):
             try:
                 challenge = phone_challenge_start(
                     phone=phone,
-                    purpose=PhoneChallenge.Purpose.FILING,
+                    purpose=PhoneChallenge.Purpose.APPOINTMENT,
                     language=get_language(),
                     ip_address=client_ip(request),
                 )
@@ -269,7 +280,7 @@ def code(request):
             try:
                 challenge = phone_challenge_start(
                     phone=draft["phone"],
-                    purpose=PhoneChallenge.Purpose.FILING,
+                    purpose=PhoneChallenge.Purpose.APPOINTMENT,
                     language=get_language(),
                     ip_address=client_ip(request),
                 )
@@ -281,18 +292,11 @@ def code(request):
                 messages.success(request, _("A new code was sent."))
             return redirect("appointments:code")
         form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                phone_challenge_verify(
-                    challenge_id=draft["challenge"], code=form.cleaned_data["code"]
-                )
-            except DomainError as error:
-                form.add_error("code", error.message)
-            else:
-                draft["verified_until"] = timezone.now().timestamp() + VERIFIED_SECONDS
-                draft.pop("challenge", None)
-                _save_draft(request, draft)
-                return _book(request, draft)
+        if code_step_passed(request, form, challenge_id=draft["challenge"]):
+            draft["verified_until"] = timezone.now().timestamp() + VERIFIED_SECONDS
+            draft.pop("challenge", None)
+            _save_draft(request, draft)
+            return _book(request, draft)
     return render(
         request, "appointments/code.html", {"form": form, "phone": masked_phone(draft["phone"])}
     )
@@ -379,7 +383,7 @@ def manage(request):
                 try:
                     challenge = phone_challenge_start(
                         phone=phone,
-                        purpose=PhoneChallenge.Purpose.TRACKING,
+                        purpose=PhoneChallenge.Purpose.APPOINTMENT,
                         language=get_language(),
                         ip_address=client_ip(request),
                     )
@@ -403,17 +407,10 @@ def manage_code(request):
     form = CodeForm()
     if request.method == "POST":
         form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                phone_challenge_verify(
-                    challenge_id=pending["challenge"], code=form.cleaned_data["code"]
-                )
-            except DomainError as error:
-                form.add_error("code", error.message)
-            else:
-                del request.session[SESSION_MANAGE]
-                _grant(request, pending["reference"])
-                return redirect("appointments:manage_booking", reference=pending["reference"])
+        if code_step_passed(request, form, challenge_id=pending["challenge"]):
+            del request.session[SESSION_MANAGE]
+            _grant(request, pending["reference"])
+            return redirect("appointments:manage_booking", reference=pending["reference"])
     return render(
         request, "appointments/code.html", {"form": form, "phone": masked_phone(pending["phone"])}
     )
@@ -440,6 +437,10 @@ def manage_booking(request, reference):
                 return redirect("appointments:manage_booking", reference=reference)
         except DomainError as error:
             form.add_error(None, error.message)
+    return _render_manage(request, booking, form=form, free=free, active=active)
+
+
+def _render_manage(request, booking, *, form, free, active, documents_form=None, status=200):
     return render(
         request,
         "appointments/manage.html",
@@ -451,7 +452,42 @@ def manage_booking(request, reference):
             "zone": booking.time_zone,
             "morocco_zone": MOROCCO_TIME_ZONE,
             "join_link": join_link(booking=booking),
+            "documents": booking.documents.select_related("attachment"),
+            "documents_open": booking.status == Booking.Status.ACTIVE
+            and booking.ends_at > timezone.now(),
+            "documents_form": documents_form or BookingDocumentsForm(),
         },
+        status=status,
+    )
+
+
+@require_POST
+def manage_documents(request, reference):
+    """The citizen sends documents for the official to read before the call."""
+    booking = _granted_booking(request, reference)
+    form = BookingDocumentsForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            booking_documents_add(
+                booking_id=booking.pk,
+                uploaded_files=form.cleaned_data["documents"],
+                ip_address=client_ip(request),
+            )
+        except DomainError as error:
+            form.add_error("documents" if error.field == "documents" else None, error.message)
+        else:
+            messages.success(request, _("Your documents were sent to the official."))
+            return redirect("appointments:manage_booking", reference=reference)
+    active = booking.status == Booking.Status.ACTIVE and booking.starts_at > timezone.now()
+    free = service_slots(service=booking.service, exclude_booking_id=booking.pk) if active else []
+    return _render_manage(
+        request,
+        booking,
+        form=SlotForm(slots=free),
+        free=free,
+        active=active,
+        documents_form=form,
+        status=400,
     )
 
 
@@ -481,6 +517,36 @@ def agenda(request):
     rows = selectors.agenda(user=request.user)
     rows["capacity"] = selectors.unit_capacity(user=request.user)
     return render(request, "appointments/agenda.html", rows)
+
+
+@staff_required
+@require_GET
+def agenda_document(request, reference, document_id):
+    """A document the citizen sent for the call; opening it is in the audit log."""
+    booking = selectors.staff_booking(user=request.user, reference=reference)
+    document = (
+        None
+        if booking is None
+        else booking.documents.select_related("attachment").filter(pk=document_id).first()
+    )
+    if document is None:
+        raise Http404
+    attachment = document.attachment
+    audit_record(
+        action="appointment.document_opened",
+        object_type="appointment",
+        object_id=booking.reference,
+        actor=request.user,
+        ip_address=client_ip(request),
+        data={"sha256": attachment.sha256},
+    )
+    # PDFs and images open in the browser (no copy left in Downloads).
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+        as_attachment=attachment.content_type not in INLINE_TYPES,
+    )
 
 
 @staff_required

@@ -29,6 +29,7 @@ from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.deadlines.selectors import HolidayCalendar
 from mizan.deadlines.services import deadline_status
+from mizan.documents.models import INLINE_TYPES
 from mizan.procedures.grievance import DEFAULT_ANSWER_DAYS
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.procedures.selectors import commission_sessions_open
@@ -405,6 +406,3 @@ def attachment_download(request, reference, attachment_id):
         filename=attachment.original_name,
         as_attachment=not inline,
     )
-
-
-INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}

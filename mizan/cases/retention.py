@@ -39,9 +39,14 @@ def expired_data_purge(*, now=None) -> PurgeSummary:
             for attachment_id in (data or {}).get("attachment_ids", [])
         ]
         pending_count, _ = expired.delete()
-        orphans = Attachment.objects.filter(case__isnull=True).filter(
-            id__in=attachment_ids
-        ) | Attachment.objects.filter(case__isnull=True, uploaded_at__lt=now - UPLOAD_GRACE)
+        # An upload belongs to a case, an exchange file or a booking once it is sent;
+        # only one that belongs to nothing is a form's leftover.
+        unowned = Attachment.objects.filter(
+            case__isnull=True, exchange_document__isnull=True, booking_document__isnull=True
+        )
+        orphans = unowned.filter(id__in=attachment_ids) | unowned.filter(
+            uploaded_at__lt=now - UPLOAD_GRACE
+        )
         files = [(a.file.storage, a.file.name) for a in orphans]
         upload_count, _ = orphans.delete()
         challenge_count, _ = PhoneChallenge.objects.filter(

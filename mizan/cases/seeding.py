@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 
 from mizan.accounts.models import Unit
 from mizan.core import references
+from mizan.core.audit import citizen_label
 from mizan.core.models import AuditChainHead, AuditEntry
 from mizan.deadlines.calendar import MOROCCO_TZ
 from mizan.deadlines.expected import EID_AL_ADHA, EID_AL_FITR, EXPECTED_RELIGIOUS_HOLIDAYS
@@ -1630,7 +1631,7 @@ class _Seeder:
     # --- audit ----------------------------------------------------------------------
 
     def _audit_rows(self, plan: _Plan, sent) -> list[tuple]:
-        citizen = f"citizen:{plan.phone}"
+        citizen = citizen_label(plan.phone)
         rows = [
             (
                 plan.submitted,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from mizan.accounts.models import Membership, Role, Unit
 from mizan.core import references
-from mizan.core.audit import audit_record
+from mizan.core.audit import audit_record, citizen_label
 from mizan.core.errors import DomainError
 from mizan.deadlines.selectors import target_days_for
 from mizan.deadlines.services import deadline_for
@@ -185,7 +185,7 @@ def case_submit(
             object_type="case",
             object_id=reference,
             actor=filed_by,
-            actor_label="" if filed_by else f"citizen:{filer_phone}",
+            actor_label="" if filed_by else citizen_label(filer_phone),
             ip_address=ip_address,
             data={"procedure": procedure, "unit": destination.unit.code, "channel": channel},
         )
@@ -434,7 +434,7 @@ def case_transition(
                     _("Only the person who filed this request can do this."), code="forbidden"
                 )
             actor_kind = CaseEvent.ActorKind.CITIZEN
-            actor_label = f"citizen:{case.filer_phone}"
+            actor_label = citizen_label(case.filer_phone)
         else:
             roles = staff_roles_for_case(user=actor, case=case)
             if not (roles & step.roles):

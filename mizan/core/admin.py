@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from mizan.notifications.phones import e164
+
+from .audit import citizen_pseudonym
 from .models import AuditEntry
 
 
@@ -23,3 +27,17 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id", "actor_label"]
+    search_help_text = _(
+        "A reference, a staff user name, or a citizen's phone number (their entries "
+        "hold a pseudonym of it, never the number)."
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = e164(search_term)
+        if phone.startswith("+") and phone[1:].isdigit():
+            pseudonym = citizen_pseudonym(phone)
+            results |= queryset.filter(actor_label=f"citizen:{pseudonym}") | queryset.filter(
+                object_id=pseudonym
+            )
+        return results, may_have_duplicates

@@ -5,10 +5,28 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .models import AuditChainHead, AuditEntry
 
 GENESIS_HASH = "0" * 64
+
+
+def citizen_pseudonym(phone) -> str:
+    """A stable stand-in for a citizen's phone number in the audit log.
+
+    The log is append-only and hash-chained, so it cannot be anonymised when a case's
+    retention period ends (docs/operations.md): it must never hold the number in the
+    first place (law 09-08). A keyed hash keeps one citizen's entries linkable — the
+    admin finds them by typing the number — without the log revealing it.
+    """
+    digest = salted_hmac("mizan.audit.citizen", str(phone).strip(), algorithm="sha256")
+    return digest.hexdigest()[:20]
+
+
+def citizen_label(phone) -> str:
+    """The audit actor label of a citizen acting for the request filed from `phone`."""
+    return f"citizen:{citizen_pseudonym(phone)}"
 
 
 def audit_record(

@@ -41,7 +41,7 @@ class AuditEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    # Who acted, as text: a staff username, "citizen:+2126…", "system".
+    # Who acted, as text: a staff username, "citizen:<pseudonym of the phone>", "system".
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64)

@@ -7,6 +7,10 @@ def attachment_path(instance, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
 
 
+# Types a browser shows itself: opened in place, no copy left in the Downloads folder.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
 class ScanStatus(models.TextChoices):
     # An infected file is refused, not stored; "infected" exists for files found later
     # (a re-scan with newer signatures) and so that every answer of clamd has a name.

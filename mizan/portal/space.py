@@ -8,11 +8,13 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from mizan.accounts.models import PhoneChallenge
-from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
+from mizan.accounts.services import phone_challenge_start
 from mizan.cases import selectors
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
+from mizan.notifications.phones import masked as masked_phone
 
+from .codes import code_step_passed
 from .forms import CodeForm, SpacePhoneForm
 from .views import _grant_tracking
 
@@ -64,25 +66,18 @@ def space_code(request):
     form = CodeForm()
     if request.method == "POST":
         form = CodeForm(request.POST)
-        if form.is_valid():
-            try:
-                phone_challenge_verify(
-                    challenge_id=pending["challenge"], code=form.cleaned_data["code"]
-                )
-            except DomainError as error:
-                form.add_error("code", error.message)
-            else:
-                del request.session[SESSION_SPACE_CHALLENGE]
-                # A new session key: whoever knew the old one does not inherit the space.
-                request.session.cycle_key()
-                request.session[SESSION_SPACE] = {
-                    "phone": pending["phone"],
-                    "until": timezone.now().timestamp() + SPACE_HOURS * 3600,
-                }
-                return redirect("portal:space")
-    phone = pending["phone"]
-    masked = phone[:4] + "•" * max(len(phone) - 7, 0) + phone[-3:]
-    return render(request, "portal/space_code.html", {"form": form, "phone": masked})
+        if code_step_passed(request, form, challenge_id=pending["challenge"]):
+            del request.session[SESSION_SPACE_CHALLENGE]
+            request.session[SESSION_SPACE] = {
+                "phone": pending["phone"],
+                "until": timezone.now().timestamp() + SPACE_HOURS * 3600,
+            }
+            return redirect("portal:space")
+    return render(
+        request,
+        "portal/space_code.html",
+        {"form": form, "phone": masked_phone(pending["phone"])},
+    )
 
 
 def space(request):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mizan.accounts.models import PhoneChallenge
-from mizan.accounts.services import phone_challenge_start, phone_challenge_verify
+from mizan.accounts.services import phone_challenge_start
 from mizan.cases import selectors
 from mizan.cases.data_export import citizen_data_export, citizen_data_pdf
 from mizan.cases.filing import (
@@ -26,7 +26,7 @@ from mizan.cases.filing import (
     pending_filing_get,
 )
 from mizan.cases.services import access_code_matches, case_citizen_reply, case_citizen_step
-from mizan.core.audit import audit_record
+from mizan.core.audit import audit_record, citizen_label
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.documents.models import Attachment
@@ -41,6 +41,7 @@ from mizan.reference.models import Commune
 from mizan.reference.routing import prosecution_office_for
 from mizan.transparency.selectors import delay_estimate, tracking_delay_estimate
 
+from .codes import code_step_passed
 from .forms import CitizenStepForm, CodeForm, ComplaintForm, InformationForm, TrackForm
 from .procedure_forms import FILING_FORMS
 
@@ -197,6 +198,8 @@ def filing_code(request, token):
                 filing = filing_confirm(
                     token=token, code=form.cleaned_data["code"], ip_address=client_ip(request)
                 )
+                # What the code opens is granted to a new session key (see codes.py).
+                request.session.cycle_key()
                 receipts = request.session.get(SESSION_RECEIPTS, {})
                 receipts[filing.case.reference] = filing.access_code
                 request.session[SESSION_RECEIPTS] = receipts
@@ -427,22 +430,13 @@ def track_code(request):
     form = CodeForm()
     if request.method == "POST":
         form = CodeForm(request.POST)
-        if form.is_valid():
-            if pending["challenge"] is None:
-                # Unknown reference: behave like a wrong code.
-                _count_failure(_track_failures_key(request))
-                form.add_error("code", _("This code is not the one we sent."))
-            else:
-                try:
-                    phone_challenge_verify(
-                        challenge_id=pending["challenge"], code=form.cleaned_data["code"]
-                    )
-                except DomainError as error:
-                    form.add_error("code", error.message)
-                else:
-                    del request.session[SESSION_TRACK_CHALLENGE]
-                    _grant_tracking(request, pending["reference"])
-                    return redirect("portal:track_detail", reference=pending["reference"])
+        if code_step_passed(request, form, challenge_id=pending["challenge"]):
+            del request.session[SESSION_TRACK_CHALLENGE]
+            _grant_tracking(request, pending["reference"])
+            return redirect("portal:track_detail", reference=pending["reference"])
+        if form.is_valid() and pending["challenge"] is None:
+            # Unknown reference: counted as a wrong code is, against guessing.
+            _count_failure(_track_failures_key(request))
     return render(
         request, "portal/track_code.html", {"form": form, "reference": pending["reference"]}
     )
@@ -515,7 +509,7 @@ def track_data(request, reference, data_format):
         action="case.data_export",
         object_type="case",
         object_id=case.reference,
-        actor_label=f"citizen:{case.filer_phone}",
+        actor_label=citizen_label(case.filer_phone),
         ip_address=client_ip(request),
         data={"format": data_format},
     )

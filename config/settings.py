@@ -263,6 +263,10 @@ MIZAN_API_IDEMPOTENCY_HOURS = env.int("MIZAN_API_IDEMPOTENCY_HOURS", default=24)
 # Requests per minute, per sign-in (access token) and per client address; 0: no limit.
 MIZAN_API_MAX_PER_TOKEN_PER_MINUTE = env.int("MIZAN_API_MAX_PER_TOKEN_PER_MINUTE", default=120)
 MIZAN_API_MAX_PER_IP_PER_MINUTE = env.int("MIZAN_API_MAX_PER_IP_PER_MINUTE", default=300)
+# Requests per minute per partner API key (a commissaire's office's software); 0: no limit.
+MIZAN_API_MAX_PER_PARTNER_KEY_PER_MINUTE = env.int(
+    "MIZAN_API_MAX_PER_PARTNER_KEY_PER_MINUTE", default=120
+)
 
 # --- notifications ------------------------------------------------------------------
 # The SMS providers, primary first, then fallbacks, as JSON. Each has a unique "name",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("transparency/data/", include("mizan.transparency.file_urls")),
 ]
 urlpatterns += i18n_patterns(
+    # An office's API keys for its software (mizan.api), managed by its commissaire.
+    path("backoffice/exchange/keys/", include("mizan.api.urls")),
     path("backoffice/exchange/", include("mizan.exchange.urls")),
     path("backoffice/", include("mizan.backoffice.urls")),
     path("", include("mizan.appointments.urls")),

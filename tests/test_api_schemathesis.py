@@ -6,9 +6,11 @@ budget. Every answer must be no server error, with a documented status, content 
 headers and body. Signed-in operations carry a real access token, obtained through the
 API's own sign-in for a test phone that has filed a complaint through the API, and part of
 the generated paths name that request, the procedures, their reference fields and the
-citizen's steps: the "found" answers are checked as well as the refusals. The answers
-generation seldom reaches (a filing, its replay, a step, an upload, a genuine receipt)
-are called once each, under the same checks.
+citizen's steps: the "found" answers are checked as well as the refusals. The partners'
+operations carry a commissaire's office's API key instead, and their paths may name a file
+of that office and its document. The answers generation seldom reaches (a filing, its
+replay, a step, an upload, a genuine receipt, an office's steps on its file) are called
+once each, under the same checks.
 """
 
 import re
@@ -32,9 +34,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from mizan.api.models import PartnerKey
+from mizan.api.services import partner_key_create
+from mizan.exchange.models import ExchangeFile
 from mizan.notifications.models import Notification
 from mizan.reference.models import Commune
 
+from .exchange_factories import member, office, registry_clerk, send_file
 from .factories import CASABLANCA
 
 API = "/api/v1"
@@ -67,8 +73,12 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 # Path values that exist, offered besides the generated ones. The phone's own request is
 # only known once filed: the test puts it in place of this placeholder.
 OWN_REQUEST = "own-request"
+# The same for a partner operation: the reference of a file of the key's office, and the
+# id of its document.
+OWN_DOCUMENT = "own-document"
 KNOWN = {
     "reference": [OWN_REQUEST],
+    "document_id": [OWN_DOCUMENT],
     "code": ["complaint", "pardon", "bail", "grievance", "question"],
     "name": ["region", "province", "commune", "court", "prison", "judgment_court"],
     "step": ["withdraw", "provide_information", "accept_handover", "submit_deposit"],
@@ -112,6 +122,44 @@ def flatmap_path_parameters(context, path_parameters):
             for name, value in (path_parameters or {}).items()
         }
     )
+
+
+def _partner_world() -> dict:
+    """A commissaire's office with an API key holding every scope, and a file of each kind
+    sent to it by a court registry."""
+    study = office("CDJ-SCHEMA-1", name="Étude Schéma")
+    commissaire = member("commissaire.schema", study)
+    greffe = registry_clerk("greffe.schema")
+    service = send_file(greffe, office=study)
+    enforcement = send_file(greffe, kind=ExchangeFile.Kind.ENFORCEMENT, office=study)
+    issued = partner_key_create(
+        office=study,
+        name="Logiciel",
+        scopes=list(PartnerKey.Scope.values),
+        acting_user=commissaire,
+        created_by=commissaire,
+    )
+    return {
+        "key": issued.secret,
+        "file": service,
+        "document": service.documents.get().pk,
+        "enforcement": enforcement,
+    }
+
+
+@pytest.fixture
+def partner(settings):
+    """The partner world, built the first time an operation needs it (the citizen's
+    operations do not)."""
+    settings.MIZAN_API_MAX_PER_PARTNER_KEY_PER_MINUTE = 0
+    built: dict = {}
+
+    def get() -> dict:
+        if not built:
+            built.update(_partner_world())
+        return built
+
+    return get
 
 
 def call(method: str, path: str, expected: int, *, token=None, key=False, **case):
@@ -174,13 +222,22 @@ def signed_in(reference_data, settings):
 @schema.parametrize()
 # One sign-in and one filing per operation, shared by its generated calls on purpose.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_every_operation_answers_as_its_schema_says(case, signed_in):
+def test_every_operation_answers_as_its_schema_says(case, signed_in, partner):
     headers = dict(PLAIN)
-    if case.operation.definition.raw.get("security"):
+    security = case.operation.definition.raw.get("security") or []
+    partner_operation = any("PartnerKeyBearer" in requirement for requirement in security)
+    if partner_operation:
         # A negative case that drops the header still goes without it: the 401.
+        headers["Authorization"] = f"Bearer {partner()['key']}"
+    elif security:
         headers["Authorization"] = f"Bearer {signed_in['token']}"
-    if (case.path_parameters or {}).get("reference") == OWN_REQUEST:
-        case.path_parameters["reference"] = signed_in["reference"]
+    path_parameters = case.path_parameters or {}
+    if path_parameters.get("reference") == OWN_REQUEST:
+        path_parameters["reference"] = (
+            partner()["file"].reference if partner_operation else signed_in["reference"]
+        )
+    if path_parameters.get("document_id") == OWN_DOCUMENT:
+        path_parameters["document_id"] = partner()["document"]
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and IDEMPOTENCY_KEY.match(key):
         # A valid key is a new one per call, as an app sends; invalid ones are sent as
@@ -260,3 +317,71 @@ def test_the_answers_generation_seldom_reaches_match_the_schema(signed_in):
     pair = call("POST", "/auth/refresh", 200, body={"refresh_token": signed_in["refresh"]})
     call("POST", "/auth/revoke", 204, body={"token": pair.json()["refresh_token"]})
     call("GET", "/requests", 401, token=token)
+
+
+def test_an_office_file_through_the_partner_api_matches_the_schema(signed_in, partner):
+    world = partner()
+    key, file = world["key"], world["file"]
+    at = {"path_parameters": {"reference": file.reference}}
+    call("GET", "/partner/key", 200, token=key)
+    assert call("GET", "/partner/files", 200, token=key, query={"limit": 1}).json()["next_cursor"]
+    call("GET", "/partner/files/{reference}", 200, token=key, **at)
+    call(
+        "GET",
+        "/partner/files/{reference}/documents/{document_id}",
+        200,
+        token=key,
+        path_parameters={"reference": file.reference, "document_id": world["document"]},
+    )
+    idem = str(uuid.uuid4())
+    for _ in range(2):  # the first answer, then its replay
+        call("POST", "/partner/files/{reference}/acknowledge", 200, token=key, key=idem, **at)
+    attempt = {
+        "attempted_at": timezone.now().isoformat(),
+        "place": "5 avenue Hassan II",
+        "result": "absent",
+    }
+    call(
+        "POST", "/partner/files/{reference}/attempts", 201, token=key, key=True, body=attempt, **at
+    )
+    call(
+        "POST",
+        "/partner/files/{reference}/recoveries",
+        409,  # a service file has no amounts
+        token=key,
+        key=True,
+        body={"amount": "10.00", "recovered_on": timezone.localdate().isoformat()},
+        **at,
+    )
+    call(
+        "POST",
+        "/partner/files/{reference}/report",
+        201,
+        token=key,
+        key=True,
+        body={"report": PDF},
+        media_type="multipart/form-data",
+        **at,
+    )
+    call("POST", "/partner/files/{reference}/complete", 200, token=key, key=True, **at)
+    enforcement = {"path_parameters": {"reference": world["enforcement"].reference}}
+    call("POST", "/partner/files/{reference}/acknowledge", 200, token=key, key=True, **enforcement)
+    call(
+        "POST",
+        "/partner/files/{reference}/recoveries",
+        201,
+        token=key,
+        key=True,
+        body={"amount": 1500, "recovered_on": timezone.localdate().isoformat()},
+        **enforcement,
+    )
+    call(
+        "POST",
+        "/partner/files/{reference}/fail",
+        409,  # no report yet
+        token=key,
+        key=True,
+        body={"reason": "Débiteur introuvable."},
+        **enforcement,
+    )
+    call("GET", "/partner/files", 401, token="mzp_unknown_key")

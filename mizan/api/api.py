@@ -20,7 +20,7 @@ from mizan.core.http import client_ip
 
 from .errors import ApiError, rate_limited, status_for, unauthenticated
 from .ratelimit import rate_limit_wait
-from .services import api_token_authenticate
+from .services import api_token_authenticate, partner_key_authenticate
 
 logger = logging.getLogger("mizan.api")
 
@@ -36,13 +36,19 @@ refresh token used stops working; presenting it again ends the whole sign-in.
 **Errors** all have one body, `{code, message, field, details}`: `code` is stable, `message`
 is written for the person in the language of `Accept-Language` (ar, fr, en).
 
-**Creating calls** (`POST /requests`, `/uploads`, `/requests/{reference}/steps/{step}`) need an
-`Idempotency-Key` header: a retry with the same key and body gets the first answer again
-(header `Idempotent-Replayed: true`), never a second filing.
+**Creating calls** (`POST /requests`, `/uploads`, `/requests/{reference}/steps/{step}`, the
+bookings' and the partners' `POST`s) need an `Idempotency-Key` header: a retry with the same
+key and body gets the first answer again (header `Idempotent-Replayed: true`), never a
+second filing.
 
 **Lists** are paged with an opaque `cursor` (`next_cursor` of the previous page).
 
-**Rate limits**: per access token and per address; a refusal is a 429 with `Retry-After`.
+**Rate limits**: per access token or API key, and per address; a refusal is a 429 with
+`Retry-After`.
+
+**Partners** (commissaires' offices' software) use the endpoints under `/partner` with their
+office's API key, `Authorization: Bearer mzp_…`, each endpoint needing one of the key's
+scopes (`exchange:read`, `exchange:write`, `exchange:report`).
 
 **Versioning**: within v1, fields, endpoints, optional parameters and error codes may be
 *added*; nothing is removed or renamed, no type or meaning of a field or code changes.
@@ -69,6 +75,35 @@ class BearerToken(HttpBearer):
         if wait:
             raise rate_limited(wait)
         return session
+
+
+class PartnerKeyBearer(HttpBearer):
+    """A commissaire's office's API key, `Authorization: Bearer mzp_…`; each key has its
+    own request budget."""
+
+    openapi_description = (
+        "An office's API key, `mzp_<prefix>_<secret>` (Partner API, docs/api.md). "
+        "Created in the admin or by the office's commissaire; shown once."
+    )
+
+    def __call__(self, request):
+        scheme, _sep, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise unauthenticated(
+                _("Send your office's API key in the Authorization header: Bearer mzp_…")
+            )
+        return self.authenticate(request, presented.strip())
+
+    def authenticate(self, request, token):
+        caller = partner_key_authenticate(presented=token)
+        wait = rate_limit_wait(
+            scope="partner_key",
+            ident=caller.prefix,
+            limit=settings.MIZAN_API_MAX_PER_PARTNER_KEY_PER_MINUTE,
+        )
+        if wait:
+            raise rate_limited(wait)
+        return caller
 
 
 api = MizanAPI(
@@ -185,8 +220,9 @@ def per_address_budget(run):
 
 api.add_decorator(per_address_budget)
 
-from . import appointments, routes  # noqa: E402 - the routes register themselves on `api`
+from . import appointments, partners, routes  # noqa: E402 - the routes register on `api`
 
 bearer = BearerToken()
 appointments.register(api, bearer)  # before routes: their catch-all comes last
+partners.register(api, PartnerKeyBearer())
 routes.register(api, bearer)

@@ -1,8 +1,9 @@
-"""The app's credentials and the memory of its creating calls.
+"""The app's and the partners' credentials, and the memory of their creating calls.
 
 Only SHA-256 hashes of tokens are stored: a copy of the database opens no session.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -65,3 +66,73 @@ class IdempotencyRecord(models.Model):
     class Meta:
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
+
+
+class PartnerKey(models.Model):
+    """An API key of a commissaire's office, for its own software (docs/api.md, "Partner
+    API"). It acts for the office in the name of one of its members (`acting_user`), who
+    is the author of every step it takes; the steps' seals also name the key.
+
+    Only the SHA-256 of the key is stored (the key is shown once, when it is created): a
+    copy of the database opens nothing. The prefix, public, tells keys apart in lists,
+    logs and the audit.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "exchange:read", _("Read the inbox, the files and their documents")
+        WRITE = (
+            "exchange:write",
+            _("Acknowledge, record attempts and amounts recovered, complete or fail a file"),
+        )
+        REPORT = "exchange:report", _("Upload the report (procès-verbal)")
+
+    office = models.ForeignKey(
+        "exchange.CommissaireOffice",
+        verbose_name=_("commissaire de justice office"),
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the key is for, e.g. the software's name.")
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(_("scopes"), default=list)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acts in the name of"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created on"))
+    last_used_at = models.DateTimeField(_("last used on"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires on"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked on"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("partner API key")
+        verbose_name_plural = _("partner API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_prefix})"
+
+    @property
+    def display_prefix(self) -> str:
+        """How the key begins, as shown to people: `mzp_<prefix>`."""
+        return f"mzp_{self.prefix}"

@@ -1,6 +1,8 @@
 """What the API takes and gives, as typed schemas (they make the OpenAPI document)."""
 
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -423,3 +425,146 @@ class BookingOut(Schema):
 class BookingPage(Schema):
     items: list[BookingOut]
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+# --- partners: commissaires' offices ------------------------------------------------------
+
+ExchangeStatus = Literal[
+    "sent", "acknowledged", "report_uploaded", "completed", "failed", "withdrawn"
+]
+AttemptResult = Literal["in_person", "relative", "refused", "address_unknown", "absent"]
+
+
+class PartnerOffice(Schema):
+    registration_number: str
+    name: str
+
+
+class PartnerKeyOut(Schema):
+    key: str = Field(description="How the key begins (`mzp_` and its prefix): never the secret.")
+    name: str
+    office: PartnerOffice
+    acts_for: str = Field(description="The office member in whose name the key acts.")
+    scopes: list[str]
+    expires_at: datetime | None
+
+
+class PartnerNamed(Schema):
+    code: str
+    name: str
+
+
+class PartnerFileSummary(Schema):
+    reference: str
+    kind: str = Field(description="`service` or `enforcement`.")
+    kind_label: str
+    status: ExchangeStatus
+    status_label: str
+    overdue: bool = Field(description="The deadline has passed and the file is still open.")
+    subject: str = Field(description="What is to be served, or the judgment to enforce.")
+    addressee_name: str
+    commune: PartnerNamed
+    court_unit: PartnerNamed = Field(description="The sending court registry.")
+    deadline: date | None
+    sent_at: datetime
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+
+
+class PartnerFilePage(Schema):
+    items: list[PartnerFileSummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class PartnerStep(Schema):
+    name: str = Field(
+        description="acknowledge, record_attempt, record_recovery, upload_report, complete, fail."
+    )
+    label: str
+
+
+class PartnerDocument(Schema):
+    id: int
+    role: str = Field(description="`sent` (by the court) or `report` (the office's).")
+    role_label: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    scan_status: str = Field(description="The virus scan: clean, not_scanned, failed…")
+    download_url: str
+
+
+class PartnerAttempt(Schema):
+    attempted_at: datetime
+    place: str
+    result: AttemptResult
+    result_label: str
+    note: str
+
+
+class PartnerRecovery(Schema):
+    amount: str = Field(description="In dirhams, as a decimal string (`1500.00`).")
+    recovered_on: date
+    note: str
+
+
+class PartnerVia(Schema):
+    api_key: str = Field(description="The key's prefix (`mzp_…`).")
+    name: str
+
+
+class PartnerEvent(Schema):
+    step: str = Field(description="`send` (by the court), or a step name.")
+    label: str
+    from_status: str
+    to_status: str
+    side: str = Field(description="`court` or `office`.")
+    at: datetime
+    author: str
+    via: PartnerVia | None = Field(None, description="The API key the step was taken with.")
+    reason: str
+    documents: list[int] = Field(description="The ids of the documents the step brought.")
+    seal_hash: str = Field(description="The step's entry in the hash-chained audit log.")
+
+
+class PartnerFileOut(PartnerFileSummary):
+    assignment: str = Field(description="`named` by the litigant, or by `rotation`.")
+    addressee_address: str
+    judgment_reference: str
+    parties: str
+    amount_due: str | None = Field(description="In dirhams, as a decimal string.")
+    amount_recovered: str = Field(description="The sum of `recoveries`, in dirhams.")
+    failure_reason: str
+    steps: list[PartnerStep] = Field(description="The steps the office can take now.")
+    documents: list[PartnerDocument]
+    attempts: list[PartnerAttempt]
+    recoveries: list[PartnerRecovery]
+    history: list[PartnerEvent] = Field(description="Every step, oldest first, with its seal.")
+
+
+class PartnerStepIn(Schema):
+    expected_status: ExchangeStatus | None = Field(
+        None, description="The status you saw; refused with 409 `conflict` if it changed since."
+    )
+
+
+class PartnerAttemptIn(PartnerStepIn):
+    attempted_at: datetime = Field(
+        description="With its offset (`2027-02-05T10:20:00+01:00`), between the sending and now."
+    )
+    place: str = Field(max_length=300)
+    result: AttemptResult
+    note: str = ""
+
+
+class PartnerRecoveryIn(PartnerStepIn):
+    amount: Decimal = Field(
+        description="In dirhams, more than 0 (a string such as `1500.00`, or a number)."
+    )
+    recovered_on: date = Field(description="Today or earlier.")
+    note: str = ""
+
+
+class PartnerFailIn(PartnerStepIn):
+    reason: str = Field(description="Why the service or the enforcement failed.")

@@ -1,4 +1,4 @@
-"""What a signed-in phone may read, page by page.
+"""What a signed-in phone, or a partner's key, may read, page by page.
 
 The visibility rule is the citizen space's (`mizan.cases.selectors.cases_for_phone`):
 requests filed with the phone, or naming it as the person concerned. It is repeated here
@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 from mizan.cases.models import Case
 from mizan.core import references
 from mizan.core.errors import DomainError
+from mizan.exchange.models import ExchangeFile
+from mizan.exchange.selectors import file_for_user, office_inbox
+from mizan.exchange.workflow import OFFICE
 from mizan.notifications.models import Notification
 
 PAGE_SIZE = 20
@@ -99,3 +102,40 @@ def notifications_page(
         else None
     )
     return items, following
+
+
+# --- partners: a commissaire's office ---------------------------------------------------
+
+
+def _partner_owner(office_id: int) -> str:
+    # Cursors of an office's key bind to the office, never to a phone ("+…").
+    return f"partner-office:{office_id}"
+
+
+def partner_files_page(
+    *, caller, status: str | None, overdue: bool | None, cursor: str | None, limit: int
+) -> tuple[list[ExchangeFile], str | None]:
+    """The files of the key's office (its inbox, as the office's members see it), newest
+    first, with `overdue`; `overdue` true or false keeps only the files that are, or are
+    not, overdue."""
+    owner = _partner_owner(caller.office.pk)
+    after = cursor_decode(kind="partner_files", phone=owner, cursor=cursor)
+    rows = office_inbox(user=caller.user, status=status or "").filter(office=caller.office)
+    if overdue is not None:
+        rows = rows.filter(overdue=overdue)
+    items, more = _page(rows, field="sent_at", after=after, limit=limit)
+    following = (
+        cursor_encode(kind="partner_files", phone=owner, at=items[-1].sent_at, pk=items[-1].pk)
+        if more
+        else None
+    )
+    return items, following
+
+
+def partner_file(*, caller, reference: str) -> ExchangeFile | None:
+    """The file if it is assigned to the key's office; None otherwise — unknown, or
+    another office's, or a court's (its member may also sit in a registry): not told."""
+    visible = file_for_user(user=caller.user, reference=reference)
+    if visible is None or visible.side != OFFICE or visible.file.office_id != caller.office.pk:
+        return None
+    return visible.file

@@ -1,5 +1,5 @@
 """The app's rules: signing in with a phone, tokens, idempotent creating calls, filing and
-the citizen's steps with documents uploaded beforehand.
+the citizen's steps with documents uploaded beforehand; the partners' API keys.
 
 Every case change goes through the cases services (`case_submit`, `case_transition`);
 what is here is only what an app needs beyond the web: tokens instead of a session,
@@ -8,6 +8,7 @@ documents referenced by id, and retries that must never file twice.
 
 import base64
 import hashlib
+import hmac
 import json
 import math
 import os
@@ -33,12 +34,13 @@ from mizan.core.audit import audit_record, citizen_label, citizen_pseudonym
 from mizan.core.errors import DomainError
 from mizan.documents.models import Attachment
 from mizan.documents.services import attachment_store
+from mizan.exchange.models import CommissaireOffice, OfficeMember
 from mizan.portal.forms import CitizenStepForm
 from mizan.procedures.workflow import CITIZEN
 
 from .errors import FormInvalid, rate_limited, unauthenticated
 from .formschema import ATTACHMENTS_FIELD, bind_form, filing_form_class
-from .models import ApiToken, IdempotencyRecord, TokenFamily
+from .models import ApiToken, IdempotencyRecord, PartnerKey, TokenFamily
 
 ACCESS_PREFIX = "mzn_at_"
 REFRESH_PREFIX = "mzn_rt_"
@@ -537,3 +539,205 @@ def api_expired_purge(*, now=None) -> tuple[int, int]:
         sign_ins = families.count()
         families.delete()
     return records, sign_ins
+
+
+# --- partners' API keys ---------------------------------------------------------------
+
+PARTNER_KEY_PREFIX = "mzp_"
+# Lower-case letters and digits, without the ones read alike (l/1, o/0): prefixes are
+# read aloud and typed from screens.
+_PREFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+_PREFIX_LENGTH = 8
+# last_used_at is refreshed at most this often: not one write per call.
+_LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedPartnerKey:
+    """A key just created: `secret` is the whole key, shown once and never stored."""
+
+    key: PartnerKey
+    secret: str
+
+
+@dataclass(frozen=True)
+class PartnerCaller:
+    """Who a partner key proves: its office, acting in the name of `user`."""
+
+    key_id: int
+    prefix: str
+    name: str
+    office: CommissaireOffice
+    user: object
+    scopes: frozenset[str]
+
+    @property
+    def via(self) -> dict:
+        """How the steps and reads of this key are marked in their seals and audit."""
+        return {"api_key": f"{PARTNER_KEY_PREFIX}{self.prefix}", "name": self.name}
+
+
+def partner_key_manageable(*, user, office: CommissaireOffice, action: str = "add") -> bool:
+    """An administrator (the admin's permission to add keys, or to change them to revoke
+    one), or the office's own commissaire (not a clerk), may manage the office's keys."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_perm(f"api.{action}_partnerkey"):
+        return True
+    return OfficeMember.objects.filter(
+        user=user,
+        office=office,
+        role=OfficeMember.Role.COMMISSAIRE,
+        is_active=True,
+        office__is_active=True,
+    ).exists()
+
+
+def _acts_for(user, office: CommissaireOffice) -> bool:
+    return OfficeMember.objects.filter(
+        user=user, office=office, is_active=True, office__is_active=True
+    ).exists()
+
+
+def partner_key_create(
+    *,
+    office: CommissaireOffice,
+    name: str,
+    scopes: list[str],
+    acting_user,
+    created_by,
+    expires_at=None,
+    ip_address: str | None = None,
+) -> IssuedPartnerKey:
+    """A new key for `office`, acting in the name of `acting_user` (an active member of
+    the office). The whole key is in the answer only: it cannot be shown again."""
+    if not partner_key_manageable(user=created_by, office=office):
+        raise DomainError(
+            _("Only an administrator or the office's commissaire can create its API keys."),
+            code="forbidden",
+        )
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the key a name."), code="invalid", field="name")
+    chosen = list(dict.fromkeys(scopes or []))
+    if not chosen or any(scope not in PartnerKey.Scope.values for scope in chosen):
+        raise DomainError(
+            _("Choose what the key may do (at least one permission)."),
+            code="invalid",
+            field="scopes",
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise DomainError(
+            _("The expiry date must be in the future."), code="invalid", field="expires_at"
+        )
+    if acting_user is None or not _acts_for(acting_user, office):
+        raise DomainError(
+            _("The key must act in the name of an active member of the office."),
+            code="invalid",
+            field="acting_user",
+        )
+    with transaction.atomic():
+        while True:
+            prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _i in range(_PREFIX_LENGTH))
+            if not PartnerKey.objects.filter(prefix=prefix).exists():
+                break
+        secret = f"{PARTNER_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        key = PartnerKey.objects.create(
+            office=office,
+            name=name[:100],
+            prefix=prefix,
+            key_hash=_token_hash(secret),
+            scopes=[scope for scope in PartnerKey.Scope.values if scope in chosen],
+            acting_user=acting_user,
+            created_by=created_by,
+            created_at=timezone.now(),
+            expires_at=expires_at,
+        )
+        audit_record(
+            action="api.partner_key_created",
+            object_type="commissaire_office",
+            object_id=office.registration_number,
+            actor=created_by,
+            ip_address=ip_address,
+            data={
+                "key": key.display_prefix,
+                "name": key.name,
+                "scopes": key.scopes,
+                "acting_user": acting_user.get_username(),
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return IssuedPartnerKey(key, secret)
+
+
+def partner_key_revoke(*, key_id: int, actor, ip_address: str | None = None) -> PartnerKey:
+    """The key stops working at once. Revoking a revoked key changes nothing."""
+    with transaction.atomic():
+        key = PartnerKey.objects.select_for_update().select_related("office").get(pk=key_id)
+        if not partner_key_manageable(user=actor, office=key.office, action="change"):
+            raise DomainError(
+                _("Only an administrator or the office's commissaire can revoke its API keys."),
+                code="forbidden",
+            )
+        if key.revoked_at is not None:
+            return key
+        key.revoked_at = timezone.now()
+        key.revoked_by = actor
+        key.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            action="api.partner_key_revoked",
+            object_type="commissaire_office",
+            object_id=key.office.registration_number,
+            actor=actor,
+            ip_address=ip_address,
+            data={"key": key.display_prefix, "name": key.name},
+        )
+    return key
+
+
+def _key_refused(message, code: str = "key_invalid"):
+    return unauthenticated(message, code=code)
+
+
+def partner_key_authenticate(*, presented: str) -> PartnerCaller:
+    """The office and member a key acts for, or a 401 refusal saying why."""
+    prefix, _sep, rest = presented.removeprefix(PARTNER_KEY_PREFIX).partition("_")
+    key = None
+    if presented.startswith(PARTNER_KEY_PREFIX) and prefix and rest:
+        key = (
+            PartnerKey.objects.select_related("office", "acting_user")
+            .filter(prefix=prefix[:16])
+            .first()
+        )
+    # Compared in constant time, so the answer's timing tells nothing of the secret.
+    if key is None or not hmac.compare_digest(key.key_hash, _token_hash(presented)):
+        raise _key_refused(
+            _("This API key is not valid. Check that it was copied whole, or ask for a new one.")
+        )
+    if key.revoked_at is not None:
+        raise _key_refused(
+            _("This API key was revoked. Ask the office's commissaire for a new one.")
+        )
+    now = timezone.now()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise _key_refused(
+            _("This API key has expired. Ask the office's commissaire for a new one."),
+            code="key_expired",
+        )
+    if not _acts_for(key.acting_user, key.office):
+        raise _key_refused(
+            _(
+                "This API key no longer works: its office, or the member in whose name it "
+                "acts, is no longer active. Ask the office's commissaire for a new key."
+            )
+        )
+    if key.last_used_at is None or key.last_used_at <= now - _LAST_USED_PRECISION:
+        PartnerKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return PartnerCaller(
+        key_id=key.pk,
+        prefix=key.prefix,
+        name=key.name,
+        office=key.office,
+        user=key.acting_user,
+        scopes=frozenset(key.scopes),
+    )

@@ -394,11 +394,14 @@ def exchange_file_transition(
     report: Attachment | None = None,
     expected_status: str | None = None,
     ip_address: str | None = None,
+    via: dict | None = None,
 ) -> ExchangeEvent:
     """Take one step of the lifecycle: the only code that changes a file's status.
 
     Checks the step is allowed from the file's status for its kind, and that the actor
     stands on the step's side (the sending court registry, or the assigned office).
+    `via` says how the actor acted when not on the web pages (an office's API key, in
+    its name): it is sealed with the step.
     """
     with transaction.atomic():
         file = ExchangeFile.objects.select_for_update().filter(pk=file_id).first()
@@ -434,6 +437,8 @@ def exchange_file_transition(
         if step.reason_required and not reason:
             raise DomainError(_("Give the reason."), code="invalid", field="reason")
         data: dict = {"reason": reason} if reason else {}
+        if via:
+            data["via"] = via
         if step.name == "record_attempt":
             data.update(_attempt_data(file, attempt or {}))
         elif step.name == "record_recovery":
@@ -552,12 +557,16 @@ def _recovery_data(recovery: dict) -> dict:
     }
 
 
-def exchange_file_access_record(*, file: ExchangeFile, user, kind: str, ip_address=None) -> None:
-    """Staff reads of a file (addressee, parties: personal data) go to the audit log."""
+def exchange_file_access_record(
+    *, file: ExchangeFile, user, kind: str, ip_address=None, via: dict | None = None
+) -> None:
+    """Staff reads of a file (addressee, parties: personal data) go to the audit log;
+    `via` names the API key a read went through."""
     audit_record(
         action=f"exchange.read_{kind}",
         object_type="exchange_file",
         object_id=file.reference,
         actor=user,
         ip_address=ip_address,
+        data={"via": via} if via else None,
     )

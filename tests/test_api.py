@@ -1022,3 +1022,12 @@ def test_the_audit_log_of_sign_ins_holds_no_phone_number(tokens, client):
     for entry in sign_ins:
         assert entry.actor_label == citizen_label(PHONE_A)
         assert digits not in json.dumps([entry.object_id, entry.actor_label, entry.data])
+
+
+def test_a_form_body_sent_where_json_is_expected_is_a_clear_400(reference_data, client):
+    """A multipart body to a JSON operation: said what to send, not a server error."""
+    response = client.post(
+        "/api/v1/auth/code", {"phone": PHONE_A}, HTTP_ACCEPT_LANGUAGE="fr"
+    )  # the test client sends multipart by default
+    assert_error(response, 400, "bad_request")
+    assert "JSON" in response.json()["message"]

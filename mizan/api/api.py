@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import Http404
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -186,6 +187,18 @@ def _http_error(request, exc: HttpError):
     error = ApiError(message, code="bad_request" if exc.status_code == 400 else "error")
     response = api.create_response(request, error_body(error), status=exc.status_code)
     return response
+
+
+@api.exception_handler(RawPostDataException)
+def _body_already_read(request, exc):
+    # A form (multipart) body sent to an operation that takes JSON: Django has parsed
+    # it as a form already (every request's values are checked for NUL bytes), so
+    # there is no JSON to read. The caller sent the wrong kind of body: say which.
+    error = ApiError(
+        _("The request body could not be read: send JSON (or a multipart form for files)."),
+        code="bad_request",
+    )
+    return api.create_response(request, error_body(error), status=400)
 
 
 @api.exception_handler(Http404)

@@ -19,6 +19,7 @@ PRODUCTION = {
     "MIZAN_EMAIL": "smtp",
     "MIZAN_RECEIPT_SIGNING_KEY": "bWl6YW4tdGVzdHMtcmVjZWlwdC1zaWduaW5nLWtleSE=",
     "MIZAN_CLAMD_ADDRESS": "clamav:3310",
+    "MIZAN_CACHE_URL": "redis://cache.internal:6379/0",
     "MIZAN_SMS_GATEWAYS": (
         '[{"name": "aggregator", "kind": "http-json", "url": "https://sms.example.ma/v1/messages",'
         ' "token": "t", "webhook_secret": "s"}]'
@@ -47,6 +48,13 @@ def test_check_deploy_warns_when_no_sms_would_reach_anyone():
     console_only = {key: value for key, value in PRODUCTION.items() if key != "MIZAN_SMS_GATEWAYS"}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=console_only)
     assert result.returncode != 0 and "mizan.W002" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_the_cache_is_per_process():
+    """Rate limits counted in a cache of one process would multiply by the processes."""
+    local = {key: value for key, value in PRODUCTION.items() if key != "MIZAN_CACHE_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=local)
+    assert result.returncode != 0 and "mizan.W006" in result.stdout + result.stderr
 
 
 def test_no_secret_key_no_start_outside_development():

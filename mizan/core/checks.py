@@ -88,3 +88,20 @@ def receipt_keys_are_valid(app_configs, **kwargs):
         Error(problem, hint="See docs/receipts.md.", id="mizan.E002")
         for problem in configuration_errors()
     ]
+
+
+@register(deploy=True)
+def cache_is_shared(app_configs, **kwargs):
+    """Rate limits, SMS throttles and lock-outs are counted in the cache: a cache of one
+    process lets each app server process (and each machine) count on its own."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("locmem.LocMemCache", "dummy.DummyCache")):
+        return [
+            Warning(
+                "The cache is local to each process: with several app server processes, "
+                "rate limits and SMS throttles are counted per process, not per platform.",
+                hint="Set MIZAN_CACHE_URL=redis://…; see docs/operations.md.",
+                id="mizan.W006",
+            )
+        ]
+    return []

@@ -204,6 +204,11 @@ class ExchangeAttempt(models.Model):
         verbose_name_plural = _("attempts")
 
 
+# The results by which the document reached the addressee: the litigant is told it was
+# served (on a service file).
+SERVED_RESULTS = frozenset({ExchangeAttempt.Result.IN_PERSON, ExchangeAttempt.Result.RELATIVE})
+
+
 class ExchangeRecovery(models.Model):
     """An amount recovered on an enforcement file (in dirhams)."""
 

@@ -114,6 +114,14 @@ STEPS = (
 )
 
 SENT_DONE = _("File sent by the court")
+# Steps recorded and sealed on a file outside the lifecycle table: the status stays.
+LINK_CASE = "link_case"
+UNLINK_CASE = "unlink_case"
+RECORDED_DONE = {
+    "send": SENT_DONE,
+    LINK_CASE: _("Linked to the litigant's request on Mizan"),
+    UNLINK_CASE: _("Link to the litigant's request removed"),
+}
 
 _STATES = {state.name: state for state in STATES}
 _STEPS = {step.name: step for step in STEPS}
@@ -129,9 +137,10 @@ def step(name: str) -> ExchangeStep | None:
 
 
 def done_label(step_name: str) -> Promise:
-    """How the history names a step taken (the sending is not a step of the table)."""
+    """How the history names a step taken (the sending and the links to a litigant's
+    request are not steps of the table)."""
     found = step(step_name)
-    return found.done if found else SENT_DONE
+    return found.done if found else RECORDED_DONE.get(step_name, SENT_DONE)
 
 
 def steps_for(*, status: str, kind: str, side: str | None) -> list[ExchangeStep]:

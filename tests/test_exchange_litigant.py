@@ -327,3 +327,17 @@ def test_latin_wordings_stay_in_gsm7(db, key, language, encoding, budget):
     )
     shape = sms_shape(text)
     assert shape.encoding == encoding and shape.segments <= budget, text
+
+
+def test_every_state_step_and_result_has_citizen_wording():
+    kinds = (workflow.SERVICE, workflow.ENFORCEMENT)
+    assert {(s.name, kind) for s in workflow.STATES for kind in kinds} == set(
+        workflow.CITIZEN_STATES
+    )
+    expected = {("send", kind) for kind in kinds} | {
+        (s.name, kind) for s in workflow.STEPS if s.name != "record_attempt" for kind in s.kinds
+    }
+    assert expected == set(workflow.CITIZEN_STEPS)
+    assert {(r, kind) for r in ExchangeAttempt.Result.values for kind in kinds} == set(
+        workflow.CITIZEN_ATTEMPTS
+    )

@@ -1,11 +1,14 @@
 """Litigant tracking through the pages (#7): the citizen's tracking page shows the
 progress of the exchange files attached to their request, in citizen wording, and
-never the addressee's details, notes, reasons or documents."""
+never the addressee's details, notes, reasons or documents; the court registry links
+and unlinks a file from its pages."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from mizan.core.references import format_reference
 from mizan.exchange.models import ExchangeAttempt, ExchangeFile
 from mizan.exchange.services import (
     exchange_document_store,
@@ -15,6 +18,7 @@ from mizan.exchange.services import (
 
 from .exchange_factories import member, office, pdf_upload, registry_clerk, send_file
 from .factories import file_complaint, verified_login
+from .test_exchange_pages import new_file_form
 
 PLACE = "5 avenue Hassan II, Casablanca"
 NOTE = "Neighbour says he moved to Tangier"
@@ -164,3 +168,64 @@ def test_the_arabic_page_is_right_to_left_and_in_arabic(sides):
     assert "أُرسل إلى المفوض القضائي" in page and "أجل التبليغ" in page
     assert f'<span dir="ltr">{file.reference}</span>' in page
     assert "<bdi>Étude Lahlou</bdi>" in page  # a Latin name keeps its order
+
+
+# --- the court registry's pages ---------------------------------------------------------
+
+
+def url(name, *args):
+    return reverse(f"exchange:{name}", args=args)
+
+
+def test_the_registry_gives_the_litigants_reference_on_the_new_file_form(sides):
+    filing = file_complaint()
+    court = sides["court"]
+    response = court.post(
+        url("file_create"),
+        {**new_file_form(case_reference="PLT-2026-000001-X"), "documents": [pdf_upload()]},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'href="#id_case_reference"' in page and 'value="PLT-2026-000001-X"' in page
+    assert not ExchangeFile.objects.exists()
+    token = page.split('name="upload_token" value="')[1].split('"')[0]
+    response = court.post(
+        url("file_create"),
+        {**new_file_form(case_reference=filing.case.reference), "upload_token": token},
+    )
+    assert response.status_code == 302
+    assert ExchangeFile.objects.get().case == filing.case
+
+
+def test_the_registry_links_and_unlinks_from_the_file_page_and_the_office_cannot(sides):
+    filing = file_complaint()
+    file = send_file(sides["clerk"])
+    court, commissaire = sides["court"], sides["commissaire_client"]
+    link = url("file_case_link", file.reference)
+    page = url("file", file.reference)
+    assert 'name="link-case_reference"' in court.get(page).content.decode()
+    assert "link-case_reference" not in commissaire.get(page).content.decode()
+
+    unknown = format_reference("PLT", 2026, 999_999)
+    response = court.post(link, {"action": "link", "link-case_reference": unknown})
+    assert response.status_code == 400
+    assert 'href="#id_link-case_reference"' in response.content.decode()
+    response = court.post(link, {"action": "link", "link-case_reference": filing.case.reference})
+    assert response.status_code == 302
+    file.refresh_from_db()
+    assert file.case == filing.case
+    court_page = court.get(url("file", file.reference)).content.decode()
+    assert filing.case.reference in court_page and 'value="unlink"' in court_page
+    # The office knows the litigant follows the file, not which request it is.
+    office_page = commissaire.get(url("file", file.reference)).content.decode()
+    assert filing.case.reference not in office_page and 'value="unlink"' not in office_page
+
+    assert commissaire.post(link, {"action": "unlink"}).status_code == 302
+    file.refresh_from_db()
+    assert file.case == filing.case
+    assert court.post(link, {"action": "unlink"}).status_code == 302
+    file.refresh_from_db()
+    assert file.case is None
+    # Someone outside both sides gets "not found".
+    stranger = verified_login(Client(), registry_clerk("greffe.rabat", "REG-TPI_RABAT"))
+    assert stranger.post(link, {"action": "unlink"}).status_code == 404

@@ -99,7 +99,7 @@ def file_for_user(*, user, reference: str) -> VisibleFile | None:
     """The file if `user` is on one of its sides, else None (the view answers 404)."""
     file = (
         ExchangeFile.objects.filter(reference=(reference or "").strip().upper()[:24])
-        .select_related("office__appeal_court", "court_unit__court", "commune__province")
+        .select_related("office__appeal_court", "court_unit__court", "commune__province", "case")
         .first()
     )
     if file is None:

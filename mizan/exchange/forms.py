@@ -90,7 +90,7 @@ class ExchangeFileForm(Form):
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
         help_text=_(
             "The reference the litigant received when filing their request (for example "
-            "PLT-2026-000123-K). They will follow this file on their tracking page and get "
+            "PLT-2026-000123-B). They will follow this file on their tracking page and get "
             "an SMS when the document is served or the enforcement completed."
         ),
     )
@@ -127,7 +127,7 @@ class CaseLinkForm(Form):
         label=_("Reference of the litigant's request"),
         max_length=40,
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("For example PLT-2026-000123-K, as the litigant received it."),
+        help_text=_("For example PLT-2026-000123-B, as the litigant received it."),
         error_messages={"required": _("Give the reference of the litigant's request.")},
     )
 

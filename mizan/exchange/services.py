@@ -413,7 +413,7 @@ def _litigant_case(reference: str) -> Case:
     if canonical is None:
         raise DomainError(
             _(
-                "This is not a Mizan request reference (for example PLT-2026-000123-K). "
+                "This is not a Mizan request reference (for example PLT-2026-000123-B). "
                 "Check each character with the litigant."
             ),
             code="invalid",

@@ -1,9 +1,11 @@
 """The exchange with commissaires de justice in a real browser on the staff screen, in
 French and in Arabic, once more with JavaScript off: a court registry's clerk sends a
-service file with a PDF, the rotation choosing the office; the office's commissaire
-acknowledges it, records an attempt, uploads the report and completes it; the registry
-sees it completed and downloads the history PDF. Both sign in with their password and
-the second factor (StaffDesk), and every page is checked (axe, screenshot).
+service file with a PDF, the rotation choosing the office, linked to the litigant's
+request on Mizan; the office's commissaire acknowledges it, records an attempt, uploads
+the report and completes it; the registry sees it completed and downloads the history
+PDF; the litigant follows it on their request's tracking page, on a phone. Both staff
+sign in with their password and the second factor (StaffDesk), and every page is
+checked (axe, screenshot; the citizen's page against the citizen budget).
 
 The office and its commissaire are made through the exchange services, the clerk as
 the other journeys make their staff. Pages are followed by URLs, field names and step
@@ -14,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 
-from .conftest import ARTIFACTS, PDF, STAFF_PASSWORD, StaffDesk
+from .conftest import ARTIFACTS, PDF, STAFF_PASSWORD, Citizen, StaffDesk
 
 REGISTRY = "REG-TPI_CASA_CIVIL"
 PROVINCE = "06.141"
@@ -31,6 +33,8 @@ def variant(language: str, js: bool) -> str:
 
 
 CASES = [("fr", True), ("ar", True), ("fr", False)]
+# The litigant's phone, one per variant.
+PHONES = {case: f"+21261000007{n}" for n, case in enumerate(CASES, 1)}
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +121,20 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
     document.write_bytes(PDF)
     report = tmp_path / "proces-verbal.pdf"
     report.write_bytes(PDF)
+    from mizan.cases.services import case_submit
+
+    litigant = case_submit(
+        procedure="question",
+        filer_name="Fatima Litigant",
+        filer_phone=PHONES[(language, js)],
+        language=language,
+        commune=None,
+        details={
+            "institution": "MJ",
+            "subject": "Enforcement",
+            "facts": "How is my judgment served to the other party?",
+        },
+    )
 
     # 1. The registry's clerk sends a service file; the rotation chooses the office.
     registry = StaffDesk(browser, server, folder / "registry", language, js, CLERK)
@@ -141,6 +159,8 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
     page.select_option("#id_commune", COMMUNE)
     page.fill("#id_deadline", (_today() + timedelta(days=10)).isoformat())
     assert page.input_value("#id_office") == ""  # the rotation
+    # The litigant's request, typed as read out to the clerk.
+    page.fill("#id_case_reference", litigant.case.reference.lower())
     page.set_input_files("#id_documents", str(document))
     visit(registry, "file-sent", lambda: page.click("main form button[type=submit]:not([name])"))
     match = REFERENCE.search(page.url)
@@ -150,6 +170,8 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
     assert (file.status, file.assignment, file.office_id) == ("sent", "rotation", exchange_world.pk)
     assert file.documents.count() == 1
     assert OFFICE_NUMBER in page.inner_text("main dl.summary")
+    assert file.case_id == litigant.case.pk
+    assert litigant.case.reference in page.inner_text("main dl.summary")
     assert page.locator("main a[href*='/documents/']").count() == 1
     # The registry cannot take the office's steps; it may withdraw.
     assert page.locator("input[name=step][value=acknowledge]").count() == 0
@@ -196,6 +218,8 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
     take_step(office, reference, "complete")
     assert exchange_file(reference).status == "completed"
     assert desk.locator("input[name=step]").count() == 0
+    # The office knows the litigant follows the file, not which request it is.
+    assert litigant.case.reference not in desk.inner_text("main")
 
     # The office's software gets a key (shown once), which the commissaire then revokes.
     visit(office, "inbox-again", lambda: desk.click(EXCHANGE_MENU))
@@ -213,6 +237,11 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
 
     assert PartnerKey.objects.get(name=f"Logiciel {language}").revoked_at is not None
     office.close()
+    from mizan.notifications.models import Notification
+
+    # The completion told the litigant it was served (the attempt, absent, did not).
+    served = Notification.objects.filter(case=litigant.case, template_key="exchange.served")
+    assert list(served.values_list("recipient", flat=True)) == [PHONES[(language, js)]]
 
     # 3. The registry sees it completed and downloads the history with its seals.
     visit(registry, "sent-list-again", lambda: page.click(EXCHANGE_MENU))
@@ -232,6 +261,24 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
     registry.close()
+
+    # 4. The litigant follows the file on their request's tracking page.
+    citizen = Citizen(browser, server, folder / "litigant", language, js)
+    phone = citizen.page
+    citizen.visit("track", "track/")
+    phone.fill("#id_reference", litigant.case.reference)
+    phone.fill("#id_access_code", litigant.access_code)
+    citizen.visit("tracking", lambda: phone.click("main form button[type=submit]"))
+    assert phone.url.endswith(f"/track/{litigant.case.reference}/"), phone.url
+    section = phone.locator(f"main section[aria-labelledby='exchange-{reference}']")
+    assert section.count() == 1, phone.inner_text("main")[:2000]
+    # Sent, acknowledged, the attempt, the report, completed: in citizen wording only.
+    assert section.locator("ol.timeline li").count() == 5
+    text = section.inner_text()
+    assert "Étude Maître E2E" in text
+    for private in (addressee, "Moulay Youssef", "Porte close", "proces-verbal.pdf"):
+        assert private not in phone.inner_text("main"), private
+    citizen.close()
 
 
 def _today():

@@ -29,12 +29,13 @@ def pdf_upload(name: str = "document.pdf", content: bytes = PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
-def office(number: str, appeal_court: str = "CA_CASABLANCA", name: str = ""):
+def office(number: str, appeal_court: str = "CA_CASABLANCA", name: str = "", phone: str = ""):
     return office_register(
         registration_number=number,
         name=name or f"Étude {number}",
         address="12 rue Test",
         appeal_court=Court.objects.get(pk=appeal_court),
+        phone=phone,
     )
 
 
@@ -61,6 +62,7 @@ def send_file(
     office=None,
     content: bytes = PDF,
     deadline=None,
+    case_reference: str = "",
 ) -> ExchangeFile:
     document = exchange_document_store(
         uploaded_file=pdf_upload("judgment.pdf", content), actor=clerk
@@ -79,5 +81,6 @@ def send_file(
         parties="Société A contre Karim Addressee" if enforcement else "",
         amount_due=10000 if enforcement else None,
         office=office,
+        case_reference=case_reference,
         documents=[document],
     )

@@ -94,11 +94,20 @@ def notification_context(case: Case, **extra) -> dict:
     }
 
 
-def _notify_parties(*, case: Case, event: CaseEvent, template_key: str) -> None:
+def _notify_parties(
+    *, case: Case, event: CaseEvent | None, template_key: str, idempotency_prefix: str = ""
+) -> None:
     """Tell the filer (SMS, and e-mail if given) and, when someone filed for them, the
     person concerned on the phone the filer gave for them."""
+    prefix = idempotency_prefix or f"case-event:{event.pk}"
     context = notification_context(case)
-    citizen_notify(case=case, case_event=event, template_key=template_key, context=context)
+    citizen_notify(
+        case=case,
+        case_event=event,
+        template_key=template_key,
+        context=context,
+        idempotency_prefix=prefix,
+    )
     concerned_phone = (case.details.get("concerned") or {}).get("phone")
     if concerned_phone and concerned_phone != str(case.filer_phone):
         notification_queue(
@@ -106,10 +115,30 @@ def _notify_parties(*, case: Case, event: CaseEvent, template_key: str) -> None:
             recipient=concerned_phone,
             language=case.language,
             context=context,
-            idempotency_key=f"case-event:{event.pk}:sms:{concerned_phone}",
+            idempotency_key=f"{prefix}:sms:{concerned_phone}",
             case=case,
             case_event=event,
         )
+
+
+def case_parties_notify(*, case_id: int, template_key: str, idempotency_prefix: str) -> bool:
+    """Tell a request's filer and person concerned of a step taken outside the request
+    (a commissaire served the document of an exchange file attached to it), in the
+    caller's transaction, as a step of the request tells them. `idempotency_prefix`
+    names that step: calling again for it queues nothing more.
+
+    Nothing is sent for a request whose personal data was removed (retention). The
+    case row is locked so that an anonymisation running at the same moment cannot leave
+    a phone number in a message queued after it.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or case.anonymised_at is not None or not case.filer_phone:
+            return False
+        _notify_parties(
+            case=case, event=None, template_key=template_key, idempotency_prefix=idempotency_prefix
+        )
+    return True
 
 
 def case_submit(

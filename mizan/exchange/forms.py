@@ -83,6 +83,17 @@ class ExchangeFileForm(Form):
         empty_label=_("The next office in turn (rotation)"),
         help_text=_("Choose an office only when the litigant named one."),
     )
+    case_reference = forms.CharField(
+        label=_("Litigant's request on Mizan (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "The reference the litigant received when filing their request (for example "
+            "PLT-2026-000123-B). They will follow this file on their tracking page and get "
+            "an SMS when the document is served or the enforcement completed."
+        ),
+    )
     documents = MultipleFileField(
         label=_("Documents"),
         required=False,
@@ -107,6 +118,18 @@ class ExchangeFileForm(Form):
         if province and commune and commune.province_id != province.pk:
             self.add_error("commune", _("Choose a commune of the chosen province."))
         return cleaned
+
+
+class CaseLinkForm(Form):
+    """The sending registry links a file to the litigant's request after sending it."""
+
+    case_reference = forms.CharField(
+        label=_("Reference of the litigant's request"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("For example PLT-2026-000123-B, as the litigant received it."),
+        error_messages={"required": _("Give the reference of the litigant's request.")},
+    )
 
 
 class AttemptForm(Form):

@@ -102,6 +102,17 @@ class ExchangeFile(models.Model):
     parties = models.TextField(blank=True)
     amount_due = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # The litigant's request on Mizan, when the registry was given its reference: the
+    # citizen follows the file on that request's tracking page and is told by SMS when
+    # it is served or the enforcement completed. Set and removed only by
+    # `exchange_file_case_link` / `_unlink` (and at creation), each a sealed step.
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exchange_files",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -191,6 +202,11 @@ class ExchangeAttempt(models.Model):
         ordering = ["attempted_at", "id"]
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
+
+
+# The results by which the document reached the addressee: the litigant is told it was
+# served (on a service file).
+SERVED_RESULTS = frozenset({ExchangeAttempt.Result.IN_PERSON, ExchangeAttempt.Result.RELATIVE})
 
 
 class ExchangeRecovery(models.Model):

@@ -5,14 +5,17 @@ another court or office tells nothing.
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import BooleanField as BooleanOutput
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from mizan.accounts.models import Membership, Role, Unit
 
-from .models import CommissaireOffice, ExchangeFile, OfficeMember
+from . import workflow
+from .models import CommissaireOffice, ExchangeEvent, ExchangeFile, OfficeMember
 from .workflow import COURT, OFFICE, OPEN_STATES
 
 
@@ -96,7 +99,7 @@ def file_for_user(*, user, reference: str) -> VisibleFile | None:
     """The file if `user` is on one of its sides, else None (the view answers 404)."""
     file = (
         ExchangeFile.objects.filter(reference=(reference or "").strip().upper()[:24])
-        .select_related("office__appeal_court", "court_unit__court", "commune__province")
+        .select_related("office__appeal_court", "court_unit__court", "commune__province", "case")
         .first()
     )
     if file is None:
@@ -121,3 +124,104 @@ def rotation_next(*, commune) -> CommissaireOffice | None:
 def rotation_order(offices: QuerySet[CommissaireOffice]) -> QuerySet[CommissaireOffice]:
     """Least recently assigned first; never assigned before anyone; ties by number."""
     return offices.order_by("last_turn", "registration_number", "pk")
+
+
+# --- the litigant's view ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitizenStep:
+    on: date | datetime
+    label: str
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CitizenFile:
+    """What the litigant may read of a file attached to their request, and nothing
+    more: the template never gets the file itself (addressee, addresses, places, notes,
+    reasons and documents stay on the exchange side)."""
+
+    reference: str
+    kind: str
+    kind_label: str
+    status_label: str
+    explanation: str
+    closed: bool
+    court: str
+    office_name: str
+    office_phone: str
+    office_email: str
+    sent_at: datetime
+    deadline: date | None
+    judgment_reference: str
+    amount_due: Decimal | None
+    amount_recovered: Decimal | None
+    steps: list[CitizenStep]
+
+
+def citizen_files(*, case) -> list[CitizenFile]:
+    """The exchange files attached to `case`, in citizen wording, oldest first.
+
+    Only for pages that already established the reader may see `case` (its tracking
+    page): the files of another request are never read here."""
+    files = (
+        ExchangeFile.objects.filter(case=case)
+        .select_related("office", "court_unit__court")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ExchangeEvent.objects.select_related("attempt", "recovery"),
+            )
+        )
+        .order_by("sent_at", "id")
+    )
+    return [_citizen_file(file) for file in files]
+
+
+def _citizen_file(file: ExchangeFile) -> CitizenFile:
+    state = workflow.CITIZEN_STATES[(file.status, file.kind)]
+    steps = []
+    recovered = Decimal(0)
+    for event in file.events.all():
+        step = _citizen_step(event, kind=file.kind)
+        if step is None:
+            continue
+        steps.append(step)
+        recovered += step.amount or 0
+    enforcement = file.kind == workflow.ENFORCEMENT
+    return CitizenFile(
+        reference=file.reference,
+        kind=file.kind,
+        kind_label=str(file.get_kind_display()),
+        status_label=str(state.label),
+        explanation=str(state.explanation),
+        closed=workflow.state(file.status).terminal,
+        court=str(file.court_unit),
+        office_name=file.office.name,
+        office_phone=file.office.phone,
+        office_email=file.office.email,
+        sent_at=file.sent_at,
+        deadline=file.deadline if not enforcement else None,
+        judgment_reference=file.judgment_reference if enforcement else "",
+        amount_due=file.amount_due if enforcement else None,
+        amount_recovered=recovered if enforcement else None,
+        steps=steps,
+    )
+
+
+def _citizen_step(event: ExchangeEvent, *, kind: str) -> CitizenStep | None:
+    if event.step == "record_attempt":
+        # The day only: the hour of a visit tells about the addressee's habits.
+        return CitizenStep(
+            on=timezone.localdate(event.attempt.attempted_at),
+            label=str(workflow.CITIZEN_ATTEMPTS[(event.attempt.result, kind)]),
+        )
+    if event.step == "record_recovery":
+        return CitizenStep(
+            on=event.recovery.recovered_on,
+            label=str(workflow.CITIZEN_STEPS[(event.step, kind)]),
+            amount=event.recovery.amount,
+        )
+    label = workflow.CITIZEN_STEPS.get((event.step, kind))
+    return CitizenStep(on=event.at, label=str(label)) if label is not None else None

@@ -1,8 +1,9 @@
 """The rules of the exchange: creating and assigning files, taking steps, sealing them.
 
 Lock order, the same everywhere so no deadlock can form: the offices' rows, then the
-file row, then the reference counter, then the audit chain head (locked last by
-`audit_record`).
+file row, then the litigant's case row (when a step concerns it), then the reference
+counter, then the audit chain head (locked last by `audit_record`). `case_transition`
+locks a case row before the audit chain head too, and never a file.
 """
 
 import hashlib
@@ -16,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mizan.accounts.models import Unit
-from mizan.cases.models import ReferenceCounter
+from mizan.cases.models import Case, ReferenceCounter
+from mizan.cases.services import case_parties_notify
 from mizan.core import references
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
@@ -26,6 +28,7 @@ from mizan.documents.services import attachment_store, safe_display_name
 
 from . import workflow
 from .models import (
+    SERVED_RESULTS,
     CommissaireOffice,
     ExchangeAttempt,
     ExchangeDocument,
@@ -296,9 +299,13 @@ def exchange_file_create(
     parties: str = "",
     amount_due: Decimal | None = None,
     office: CommissaireOffice | None = None,
+    case_reference: str = "",
     ip_address: str | None = None,
 ) -> ExchangeFile:
-    """A court registry sends a file to the named office, or to the next in turn."""
+    """A court registry sends a file to the named office, or to the next in turn.
+
+    `case_reference`, when the litigant gave it, attaches their request on Mizan: they
+    follow the file on its tracking page and are told by SMS at its key steps."""
     if court_unit.pk not in {unit.pk for unit in court_units_of(user=actor)}:
         raise DomainError(
             _("Only a member of the court registry can send a file in its name."),
@@ -335,6 +342,7 @@ def exchange_file_create(
         )
     with transaction.atomic():
         chosen, assignment = _assign_office(commune=commune, office=office)
+        case = _litigant_case(case_reference) if (case_reference or "").strip() else None
         now = timezone.now()
         file = ExchangeFile.objects.create(
             reference=_reference_allocate(timezone.localdate().year),
@@ -351,9 +359,22 @@ def exchange_file_create(
             judgment_reference=judgment_reference.strip(),
             parties=parties.strip(),
             amount_due=amount_due,
+            case=case,
             created_by=actor,
             sent_at=now,
         )
+        data = {
+            "kind": kind,
+            "court_unit": court_unit.code,
+            "office": chosen.registration_number,
+            "assignment": assignment,
+            "addressee": file.addressee_name,
+            "commune": commune.code,
+            "deadline": deadline.isoformat() if deadline else None,
+            "documents": _documents_seal_data(documents),
+        }
+        if case is not None:
+            data["case"] = case.reference
         event = _seal(
             file=file,
             step="send",
@@ -361,16 +382,7 @@ def exchange_file_create(
             to_status=workflow.SENT,
             side=workflow.COURT,
             actor=actor,
-            data={
-                "kind": kind,
-                "court_unit": court_unit.code,
-                "office": chosen.registration_number,
-                "assignment": assignment,
-                "addressee": file.addressee_name,
-                "commune": commune.code,
-                "deadline": deadline.isoformat() if deadline else None,
-                "documents": _documents_seal_data(documents),
-            },
+            data=data,
             ip_address=ip_address,
         )
         _attach(file=file, attachments=documents, role=ExchangeDocument.Role.SENT, event=event)
@@ -381,6 +393,143 @@ def exchange_file_create(
 def _require(value, field: str, message) -> None:
     if not (value or "").strip():
         raise DomainError(message, code="invalid", field=field)
+
+
+# --- the litigant's request -------------------------------------------------------------
+
+
+def _litigant_case(reference: str) -> Case:
+    """The citizen's request named by `reference`, row-locked (call it in the step's
+    transaction, after the file row: see the lock order above).
+
+    Any request on Mizan may be named: a registry sees no request in Mizan (requests go
+    to prosecution offices, the Mediator, the pardon commission...), so a rule "one the
+    registry may see" would refuse them all. The litigant giving the reference is what
+    links them; the check character catches a mistyped one, the registry learns nothing
+    of the request but that it exists, and the citizen is shown only citizen-safe facts
+    of the file (docs/exchange.md, "Litigant tracking").
+    """
+    canonical = references.canonical(reference or "")
+    if canonical is None:
+        raise DomainError(
+            _(
+                "This is not a Mizan request reference (for example PLT-2026-000123-B). "
+                "Check each character with the litigant."
+            ),
+            code="invalid",
+            field="case_reference",
+        )
+    case = Case.objects.select_for_update().filter(reference=canonical).first()
+    if case is None:
+        raise DomainError(
+            _(
+                "No request on Mizan has the reference %(reference)s. Check it with the "
+                "litigant, or leave the field empty."
+            )
+            % {"reference": canonical},
+            code="case_not_found",
+            field="case_reference",
+        )
+    if case.anonymised_at is not None:
+        raise DomainError(
+            _(
+                "The personal data of request %(reference)s was removed after its "
+                "retention period: the litigant can no longer be told. Leave the field "
+                "empty."
+            )
+            % {"reference": canonical},
+            code="case_anonymised",
+            field="case_reference",
+        )
+    return case
+
+
+def _court_file_locked(*, file_id: int, actor) -> ExchangeFile:
+    """The file row, locked, if `actor` is a member of the sending registry."""
+    file = ExchangeFile.objects.select_for_update().filter(pk=file_id).first()
+    side = side_of(user=actor, file=file) if file is not None else None
+    if side is None:
+        raise DomainError(_("This file does not exist or is not yours."), code="not_found")
+    if side != workflow.COURT:
+        raise DomainError(
+            _("Only the sending court registry can take this step."), code="wrong_side"
+        )
+    return file
+
+
+def exchange_file_case_link(
+    *, file_id: int, actor, case_reference: str, ip_address: str | None = None
+) -> ExchangeEvent:
+    """The sending registry attaches the litigant's request to a file, at any stage:
+    the citizen sees the file's progress from then on (steps already taken send no SMS).
+    A sealed step of the file; its status stays."""
+    with transaction.atomic():
+        file = _court_file_locked(file_id=file_id, actor=actor)
+        case = _litigant_case(case_reference)
+        if file.case_id is not None:
+            raise DomainError(
+                _(
+                    "This file is already linked to a request. Remove that link first if "
+                    "it was a mistake."
+                ),
+                code="conflict",
+                field="case_reference",
+            )
+        event = _seal(
+            file=file,
+            step=workflow.LINK_CASE,
+            from_status=file.status,
+            to_status=file.status,
+            side=workflow.COURT,
+            actor=actor,
+            data={"case": case.reference},
+            ip_address=ip_address,
+        )
+        file.case = case
+        file.save(update_fields=["case"])
+    return event
+
+
+def exchange_file_case_unlink(
+    *, file_id: int, actor, ip_address: str | None = None
+) -> ExchangeEvent:
+    """The sending registry removes the link (a wrong reference, the litigant's wish):
+    the citizen no longer sees the file nor is told of it. A sealed step; the status
+    stays."""
+    with transaction.atomic():
+        file = _court_file_locked(file_id=file_id, actor=actor)
+        if file.case_id is None:
+            raise DomainError(_("This file is not linked to a request."), code="conflict")
+        reference = Case.objects.values_list("reference", flat=True).get(pk=file.case_id)
+        event = _seal(
+            file=file,
+            step=workflow.UNLINK_CASE,
+            from_status=file.status,
+            to_status=file.status,
+            side=workflow.COURT,
+            actor=actor,
+            data={"case": reference},
+            ip_address=ip_address,
+        )
+        file.case = None
+        file.save(update_fields=["case"])
+    return event
+
+
+def _litigant_message(*, file: ExchangeFile, step_name: str, data: dict) -> str | None:
+    """The message template the litigant gets for this step, if it is a key step.
+
+    "Served" is for service files (an attempt that reached the addressee, or the
+    completion); an attempt on an enforcement file is shown on the tracking page but
+    sends nothing, its key step being the completion."""
+    if file.kind == workflow.SERVICE:
+        if step_name == "complete" or (
+            step_name == "record_attempt" and data.get("result") in SERVED_RESULTS
+        ):
+            return "exchange.served"
+    elif step_name == "complete":
+        return "exchange.enforcement_completed"
+    return None
 
 
 def exchange_file_transition(
@@ -453,6 +602,10 @@ def exchange_file_transition(
                     _("The report must be a PDF file."), code="file_type", field="report"
                 )
             data["documents"] = _documents_seal_data([report])
+        message = _litigant_message(file=file, step_name=step.name, data=data)
+        if message and file.case_id is not None:
+            # Locked before the audit chain head, as `case_transition` does (lock order).
+            Case.objects.select_for_update().filter(pk=file.case_id).first()
         from_status = file.status
         to_status = step.target or from_status
         now = timezone.now()
@@ -479,6 +632,15 @@ def exchange_file_transition(
             file.closed_at = now
             fields.append("closed_at")
         file.save(update_fields=fields)
+        if message and file.case_id is not None:
+            # Committed with the step. Keyed on the file and the message, not the step:
+            # the litigant hears "served" once, even after a second served attempt and
+            # then the completion.
+            case_parties_notify(
+                case_id=file.case_id,
+                template_key=message,
+                idempotency_prefix=f"exchange-file:{file.pk}:{message}",
+            )
     return event
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("files/<str:reference>/", views.file_detail, name="file"),
     path("files/<str:reference>/step/", views.file_step, name="file_step"),
+    path("files/<str:reference>/request/", views.file_case_link, name="file_case_link"),
     path("files/<str:reference>/history.pdf", views.history_pdf, name="history_pdf"),
     path(
         "files/<str:reference>/documents/<int:document_id>/",

@@ -28,11 +28,13 @@ from mizan.portal.views import UPLOAD_SALT
 from mizan.reference.models import Commune
 
 from . import selectors, workflow
-from .forms import STEP_FORMS, ExchangeFileForm
+from .forms import STEP_FORMS, CaseLinkForm, ExchangeFileForm
 from .history import exchange_history_pdf
 from .services import (
     exchange_document_store,
     exchange_file_access_record,
+    exchange_file_case_link,
+    exchange_file_case_unlink,
     exchange_file_create,
     exchange_file_transition,
 )
@@ -172,6 +174,7 @@ def file_create(request):
                     parties=data["parties"],
                     amount_due=data["amount_due"],
                     office=data["office"],
+                    case_reference=data["case_reference"],
                     documents=kept,
                     ip_address=client_ip(request),
                 )
@@ -221,7 +224,7 @@ def _visible_or_404(request, reference) -> selectors.VisibleFile:
     return visible
 
 
-def _render_file(request, visible, *, bound_form=None, failed_step="", status=200):
+def _render_file(request, visible, *, bound_form=None, failed_step="", link_form=None, status=200):
     file = visible.file
     steps = workflow.steps_for(status=file.status, kind=file.kind, side=visible.side)
     forms = []
@@ -246,6 +249,10 @@ def _render_file(request, visible, *, bound_form=None, failed_step="", status=20
             "step_forms": forms,
             "failed_step": failed_step,
             "refused": refused,
+            # Only the sending registry links the file to the litigant's request.
+            "link_form": (link_form or CaseLinkForm(prefix="link"))
+            if visible.side == workflow.COURT
+            else None,
             "events": [
                 (event, workflow.done_label(event.step))
                 for event in file.events.select_related("actor").prefetch_related(
@@ -349,3 +356,41 @@ def history_pdf(request, reference):
     response["Content-Disposition"] = f'attachment; filename="{visible.file.reference}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@exchange_staff_required
+@require_POST
+def file_case_link(request, reference):
+    """Link the file to the litigant's request, or remove the link (sending registry)."""
+    visible = _visible_or_404(request, reference)
+    file = visible.file
+    if request.POST.get("action") == "unlink":
+        try:
+            exchange_file_case_unlink(
+                file_id=file.pk, actor=request.user, ip_address=client_ip(request)
+            )
+        except DomainError as error:
+            # Nothing typed to keep: someone removed the link meanwhile, or the file is
+            # not the user's to change.
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The litigant no longer follows this file."))
+        return redirect("exchange:file", reference=file.reference)
+    form = CaseLinkForm(request.POST, prefix="link")
+    if form.is_valid():
+        try:
+            exchange_file_case_link(
+                file_id=file.pk,
+                actor=request.user,
+                case_reference=form.cleaned_data["case_reference"],
+                ip_address=client_ip(request),
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request, _("Linked: the litigant follows this file on their tracking page.")
+            )
+            return redirect("exchange:file", reference=file.reference)
+    file.refresh_from_db()
+    return _render_file(request, visible, link_form=form, status=400)

@@ -114,6 +114,134 @@ STEPS = (
 )
 
 SENT_DONE = _("File sent by the court")
+# Steps recorded and sealed on a file outside the lifecycle table: the status stays.
+LINK_CASE = "link_case"
+UNLINK_CASE = "unlink_case"
+RECORDED_DONE = {
+    "send": SENT_DONE,
+    LINK_CASE: _("Linked to the litigant's request on Mizan"),
+    UNLINK_CASE: _("Link to the litigant's request removed"),
+}
+
+# --- what the litigant reads (their request's tracking page, mizan.portal) --------------
+# Citizen wording only: the file's free texts (reasons, notes, places, the addressee)
+# are never shown to the litigant, who is often not the addressee.
+
+
+@dataclass(frozen=True)
+class CitizenState:
+    label: Promise
+    explanation: Promise
+
+
+CITIZEN_STATES = {
+    (SENT, SERVICE): CitizenState(
+        _("Sent to the commissaire de justice"),
+        _(
+            "The court registry sent the file to the commissaire de justice's office below, "
+            "which has not acknowledged it yet. The office will then try to serve the "
+            "document."
+        ),
+    ),
+    (SENT, ENFORCEMENT): CitizenState(
+        _("Sent to the commissaire de justice"),
+        _(
+            "The court registry sent the file to the commissaire de justice's office below, "
+            "which has not acknowledged it yet. The office will then enforce the judgment."
+        ),
+    ),
+    (ACKNOWLEDGED, SERVICE): CitizenState(
+        _("Being served by the commissaire de justice"),
+        _(
+            "The office has the file and is trying to serve the document. Each attempt is "
+            "listed below; you will get an SMS when the document is served."
+        ),
+    ),
+    (ACKNOWLEDGED, ENFORCEMENT): CitizenState(
+        _("Being enforced by the commissaire de justice"),
+        _(
+            "The office has the file and is enforcing the judgment. Its attempts and the "
+            "amounts recovered are listed below; you will get an SMS when the enforcement "
+            "is completed."
+        ),
+    ),
+    (REPORT_UPLOADED, SERVICE): CitizenState(
+        _("Report filed by the commissaire de justice"),
+        _("The office wrote its report (procès-verbal) and is about to close the file."),
+    ),
+    (REPORT_UPLOADED, ENFORCEMENT): CitizenState(
+        _("Report filed by the commissaire de justice"),
+        _("The office wrote its report (procès-verbal) and is about to close the file."),
+    ),
+    (COMPLETED, SERVICE): CitizenState(
+        _("Served"),
+        _(
+            "The document was served and the office closed the file. For a copy of its "
+            "report, contact the office."
+        ),
+    ),
+    (COMPLETED, ENFORCEMENT): CitizenState(
+        _("Enforcement completed"),
+        _(
+            "The office completed the enforcement and closed the file. For its report and "
+            "the amounts recovered, contact the office."
+        ),
+    ),
+    (FAILED, SERVICE): CitizenState(
+        _("Not served"),
+        _(
+            "The office closed the file without serving the document. Contact the office "
+            "or the court registry to know why and what you can do."
+        ),
+    ),
+    (FAILED, ENFORCEMENT): CitizenState(
+        _("Enforcement not completed"),
+        _(
+            "The office closed the file without completing the enforcement. Contact the "
+            "office or the court registry to know why and what you can do."
+        ),
+    ),
+    (WITHDRAWN, SERVICE): CitizenState(
+        _("Withdrawn by the court registry"),
+        _("The court registry took the file back from the office. Contact it to know why."),
+    ),
+    (WITHDRAWN, ENFORCEMENT): CitizenState(
+        _("Withdrawn by the court registry"),
+        _("The court registry took the file back from the office. Contact it to know why."),
+    ),
+}
+
+# Each step as the litigant's timeline names it, per kind; a step missing here (the
+# links to the request) is not shown. Attempts are named by their result instead.
+CITIZEN_STEPS = {
+    ("send", SERVICE): _("Sent to the commissaire de justice"),
+    ("send", ENFORCEMENT): _("Sent to the commissaire de justice"),
+    ("acknowledge", SERVICE): _("Acknowledged by the office"),
+    ("acknowledge", ENFORCEMENT): _("Acknowledged by the office"),
+    ("upload_report", SERVICE): _("Report (procès-verbal) filed by the office"),
+    ("upload_report", ENFORCEMENT): _("Report (procès-verbal) filed by the office"),
+    ("record_recovery", ENFORCEMENT): _("Amount recovered (dirhams)"),
+    ("complete", SERVICE): _("Completed: the document was served"),
+    ("complete", ENFORCEMENT): _("Enforcement completed"),
+    ("fail", SERVICE): _("Closed: the document could not be served"),
+    ("fail", ENFORCEMENT): _("Closed: the enforcement could not be completed"),
+    ("withdraw", SERVICE): _("Withdrawn by the court registry"),
+    ("withdraw", ENFORCEMENT): _("Withdrawn by the court registry"),
+}
+
+# An attempt's result in plain words: what happened, never where nor to whom.
+CITIZEN_ATTEMPTS = {
+    ("in_person", SERVICE): _("Served: handed to the person"),
+    ("relative", SERVICE): _("Served: handed to a member of the household"),
+    ("refused", SERVICE): _("Not served: the person refused the document"),
+    ("address_unknown", SERVICE): _("Not served: the person is unknown at the address"),
+    ("absent", SERVICE): _("Not served: nobody at the address"),
+    ("in_person", ENFORCEMENT): _("Attempt: the person was met"),
+    ("relative", ENFORCEMENT): _("Attempt: a member of the household was met"),
+    ("refused", ENFORCEMENT): _("Attempt: the person refused"),
+    ("address_unknown", ENFORCEMENT): _("Attempt: the person is unknown at the address"),
+    ("absent", ENFORCEMENT): _("Attempt: nobody at the address"),
+}
 
 _STATES = {state.name: state for state in STATES}
 _STEPS = {step.name: step for step in STEPS}
@@ -129,9 +257,10 @@ def step(name: str) -> ExchangeStep | None:
 
 
 def done_label(step_name: str) -> Promise:
-    """How the history names a step taken (the sending is not a step of the table)."""
+    """How the history names a step taken (the sending and the links to a litigant's
+    request are not steps of the table)."""
     found = step(step_name)
-    return found.done if found else SENT_DONE
+    return found.done if found else RECORDED_DONE.get(step_name, SENT_DONE)
 
 
 def steps_for(*, status: str, kind: str, side: str | None) -> list[ExchangeStep]:

@@ -61,6 +61,14 @@ MESSAGES = {
         "Mizan: %(reference)s: the Mediator is not competent; see which body is: %(link)s"
     ),
     "question.answered": _("Mizan: your question %(reference)s was answered. Read it: %(link)s"),
+    # An exchange file attached to the request (mizan.exchange): each sent once per file.
+    "exchange.served": _(
+        "Mizan: request %(reference)s: the commissaire de justice served the document. See %(link)s"
+    ),
+    "exchange.enforcement_completed": _(
+        "Mizan: request %(reference)s: the commissaire de justice completed the enforcement. "
+        "See %(link)s"
+    ),
     # Remote appointments: %(when)s is the date and time in the citizen's time zone.
     "appointment.confirmed": _(
         "Mizan: appointment %(reference)s booked for %(when)s. Manage it: %(link)s"

@@ -210,15 +210,23 @@ def dispatch_ensure() -> None:
             dispatch_notifications.enqueue()
 
 
-def citizen_notify(*, case, case_event, template_key: str, context: dict) -> list[Notification]:
-    """Tell the filer of a case about a step: SMS, and e-mail when they gave an address."""
+def citizen_notify(
+    *, case, case_event, template_key: str, context: dict, idempotency_prefix: str = ""
+) -> list[Notification]:
+    """Tell the filer of a case about a step: SMS, and e-mail when they gave an address.
+
+    The step is the case event, unless `idempotency_prefix` names another one (a step
+    of an exchange file attached to the case): the same step never queues the same
+    message twice.
+    """
+    prefix = idempotency_prefix or f"case-event:{case_event.pk}"
     queued = [
         notification_queue(
             template_key=template_key,
             recipient=str(case.filer_phone),
             language=case.language,
             context=context,
-            idempotency_key=f"case-event:{case_event.pk}:sms:{case.filer_phone}",
+            idempotency_key=f"{prefix}:sms:{case.filer_phone}",
             case=case,
             case_event=case_event,
         )
@@ -226,19 +234,26 @@ def citizen_notify(*, case, case_event, template_key: str, context: dict) -> lis
     if case.filer_email:
         queued.append(
             _email_queue(
-                case=case, case_event=case_event, template_key=template_key, context=context
+                case=case,
+                case_event=case_event,
+                template_key=template_key,
+                context=context,
+                idempotency_prefix=prefix,
             )
         )
     return queued
 
 
-def _email_queue(*, case, case_event, template_key: str, context: dict) -> Notification:
+def _email_queue(
+    *, case, case_event, template_key: str, context: dict, idempotency_prefix: str = ""
+) -> Notification:
+    prefix = idempotency_prefix or f"case-event:{case_event.pk}"
     return notification_queue(
         template_key=template_key,
         recipient=case.filer_email,
         language=case.language,
         context=context,
-        idempotency_key=f"case-event:{case_event.pk}:email:{case.filer_email.lower()}",
+        idempotency_key=f"{prefix}:email:{case.filer_email.lower()}",
         case=case,
         case_event=case_event,
         channel=Notification.Channel.EMAIL,

@@ -35,6 +35,7 @@ from mizan.documents.services import (
     attachments_keep_for_form,
     new_upload_token,
 )
+from mizan.exchange.selectors import citizen_files
 from mizan.notifications.phones import masked as masked_phone
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.reference.models import Commune
@@ -487,6 +488,8 @@ def _render_track_detail(request, case, information_form, *, failed_form=None, s
             "information_form": information_form if can_answer else None,
             "step_forms": step_forms,
             "decision": selectors.citizen_decision(case=case),
+            # Service and enforcement files the court registry attached (#7).
+            "exchange_files": citizen_files(case=case),
             # The filer (not a person concerned following it) may download all its data.
             "may_export": _may_act(request, case.reference),
             # Transparency (#10): how long such requests took at this office.

@@ -1,4 +1,4 @@
-"""/api/v1/partner: the commissaires' offices' software, with their office's API key —
+"""/api/v1/exchange: the commissaires' offices' software, with their office's API key —
 keys (hash only, shown once, scopes, revocation, expiry), the inbox, a file, its
 documents, every office step through `exchange_file_transition`, idempotent retries,
 the per-key budget, another office's files answered 404 and audited."""
@@ -37,7 +37,7 @@ from mizan.exchange.services import exchange_file_transition, exchange_seals_ver
 from .exchange_factories import PDF, member, office, registry_clerk, send_file
 from .factories import verified_login
 
-API = "/api/v1/partner"
+API = "/api/v1/exchange"
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 ERROR_KEYS = {"code", "message", "field", "details"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -742,7 +742,7 @@ def test_the_schema_declares_the_partner_operations_with_their_errors(client, db
     operations = {
         op["operationId"]: op
         for path, methods in schema["paths"].items()
-        if path.startswith("/api/v1/partner/")
+        if path.startswith("/api/v1/exchange/")
         for op in methods.values()
     }
     assert set(operations) == {

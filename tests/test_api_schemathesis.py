@@ -323,30 +323,30 @@ def test_an_office_file_through_the_partner_api_matches_the_schema(signed_in, pa
     world = partner()
     key, file = world["key"], world["file"]
     at = {"path_parameters": {"reference": file.reference}}
-    call("GET", "/partner/key", 200, token=key)
-    assert call("GET", "/partner/files", 200, token=key, query={"limit": 1}).json()["next_cursor"]
-    call("GET", "/partner/files/{reference}", 200, token=key, **at)
+    call("GET", "/exchange/key", 200, token=key)
+    assert call("GET", "/exchange/files", 200, token=key, query={"limit": 1}).json()["next_cursor"]
+    call("GET", "/exchange/files/{reference}", 200, token=key, **at)
     call(
         "GET",
-        "/partner/files/{reference}/documents/{document_id}",
+        "/exchange/files/{reference}/documents/{document_id}",
         200,
         token=key,
         path_parameters={"reference": file.reference, "document_id": world["document"]},
     )
     idem = str(uuid.uuid4())
     for _ in range(2):  # the first answer, then its replay
-        call("POST", "/partner/files/{reference}/acknowledge", 200, token=key, key=idem, **at)
+        call("POST", "/exchange/files/{reference}/acknowledge", 200, token=key, key=idem, **at)
     attempt = {
         "attempted_at": timezone.now().isoformat(),
         "place": "5 avenue Hassan II",
         "result": "absent",
     }
     call(
-        "POST", "/partner/files/{reference}/attempts", 201, token=key, key=True, body=attempt, **at
+        "POST", "/exchange/files/{reference}/attempts", 201, token=key, key=True, body=attempt, **at
     )
     call(
         "POST",
-        "/partner/files/{reference}/recoveries",
+        "/exchange/files/{reference}/recoveries",
         409,  # a service file has no amounts
         token=key,
         key=True,
@@ -355,7 +355,7 @@ def test_an_office_file_through_the_partner_api_matches_the_schema(signed_in, pa
     )
     call(
         "POST",
-        "/partner/files/{reference}/report",
+        "/exchange/files/{reference}/report",
         201,
         token=key,
         key=True,
@@ -363,12 +363,12 @@ def test_an_office_file_through_the_partner_api_matches_the_schema(signed_in, pa
         media_type="multipart/form-data",
         **at,
     )
-    call("POST", "/partner/files/{reference}/complete", 200, token=key, key=True, **at)
+    call("POST", "/exchange/files/{reference}/complete", 200, token=key, key=True, **at)
     enforcement = {"path_parameters": {"reference": world["enforcement"].reference}}
-    call("POST", "/partner/files/{reference}/acknowledge", 200, token=key, key=True, **enforcement)
+    call("POST", "/exchange/files/{reference}/acknowledge", 200, token=key, key=True, **enforcement)
     call(
         "POST",
-        "/partner/files/{reference}/recoveries",
+        "/exchange/files/{reference}/recoveries",
         201,
         token=key,
         key=True,
@@ -377,11 +377,11 @@ def test_an_office_file_through_the_partner_api_matches_the_schema(signed_in, pa
     )
     call(
         "POST",
-        "/partner/files/{reference}/fail",
+        "/exchange/files/{reference}/fail",
         409,  # no report yet
         token=key,
         key=True,
         body={"reason": "Débiteur introuvable."},
         **enforcement,
     )
-    call("GET", "/partner/files", 401, token="mzp_unknown_key")
+    call("GET", "/exchange/files", 401, token="mzp_unknown_key")

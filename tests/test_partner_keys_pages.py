@@ -72,7 +72,7 @@ def test_the_commissaire_creates_a_key_and_sees_it_once(offices):
     assert key.scopes == ["exchange:read", "exchange:report"] and key.expires_at is None
     # It works, and the list shows its beginning only.
     cache.clear()
-    answer = Client().get("/api/v1/partner/key", headers={"Authorization": f"Bearer {secret}"})
+    answer = Client().get("/api/v1/exchange/key", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 200
     listing = browser.get(keys_url()).content.decode()
     assert secret not in listing and f"{key.display_prefix}_…" in listing

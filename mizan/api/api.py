@@ -47,7 +47,7 @@ second filing.
 **Rate limits**: per access token or API key, and per address; a refusal is a 429 with
 `Retry-After`.
 
-**Partners** (commissaires' offices' software) use the endpoints under `/partner` with their
+**Partners** (commissaires' offices' software) use the endpoints under `/exchange` with their
 office's API key, `Authorization: Bearer mzp_…`, each endpoint needing one of the key's
 scopes (`exchange:read`, `exchange:write`, `exchange:report`).
 

@@ -1,4 +1,4 @@
-"""/api/v1/partner: the API of the commissaires' offices' software (docs/api.md).
+"""/api/v1/exchange: the API of the commissaires' offices' software (docs/api.md).
 
 Everything an office member does on the exchange pages: the office's inbox, a file with
 its documents, attempts, amounts and history, and the office's steps. Thin, like
@@ -558,4 +558,4 @@ def partner_fail(
 
 def register(api, key_auth) -> None:
     # Before `routes.register`, whose catch-all router must come last.
-    api.add_router("/partner", router, auth=key_auth)
+    api.add_router("/exchange", router, auth=key_auth)

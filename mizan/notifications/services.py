@@ -339,7 +339,8 @@ def notifications_dispatch(
     """
     started = time.monotonic()
     handled = 0
-    while time.monotonic() - started < max_seconds:
+    provider_down = False
+    while not provider_down and time.monotonic() - started < max_seconds:
         claimed = _claim_due(batch)
         if not claimed:
             return handled
@@ -366,10 +367,16 @@ def notifications_dispatch(
                 # This provider would send it twice if asked again: record it now.
                 _record_accepted([(notification, result)])
             elif notification.status == Status.TEMPORARY_FAILURE and rest:
+                # The rest goes back with a dispatch of its own at the retry time; this
+                # run ends, rather than claim again what comes due meanwhile and ask a
+                # provider that is down once per round until the time is up.
                 _release(rest, reason=notification.failure_reason)
+                provider_down = True
                 break
         if accepted:
             _record_accepted(accepted)
+    if provider_down:
+        return handled
     # Time is up and messages may still be due: a fresh task carries on.
     with transaction.atomic():
         dispatch_ensure()

@@ -10,7 +10,7 @@ DEV_ENV := MIZAN_DEBUG=true
 .PHONY: help install constraints run worker serve-prod test security e2e bench bench-quick chaos chaos-quick lint fmt messages messages-update migrate clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	scripts/system-deps

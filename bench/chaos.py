@@ -59,7 +59,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1096,9 +1096,7 @@ class Run:
         recovered = []
         for index, (a, b) in enumerate(windows):
             following = windows[index + 1][0] if index + 1 < len(windows) else end
-            last = max(
-                (h.ended for h in errors if h.ended >= a and h.started < following), default=None
-            )
+            last = max((h.ended for h in errors if a <= h.ended < following), default=None)
             recovered.append(round(max(0.0, last - b), 1) if last else 0.0)
         figures.update(
             restarts=len(windows),
@@ -1141,7 +1139,12 @@ class Run:
             self.wait(min(60, remaining))
             remaining -= 60
             log(f"  gateway down: {self.sms_waiting()} SMS waiting")
-        backlog = self.sms_waiting()
+        waiting = self.sql(
+            "SELECT client_reference, attempts FROM notifications_notification"
+            " WHERE channel = 'sms' AND status NOT IN"
+            " ('sent', 'delivered', 'permanent-failure', 'technical-failure')"
+        )
+        backlog = len(waiting)
         up = time.time()
         self.gateway.start()
         self.load.set_phase("SMS gateway back", NORMAL)
@@ -1155,7 +1158,18 @@ class Run:
                 break
         log(f"backlog drained in {drained:.1f} s" if drained else "backlog NOT drained")
         figures = self.figures(start, up)
+        wanted = {reference for reference, _attempts in waiting}
+        taken = sorted(
+            m["at"] - up for m in self.gateway.accepted() if m["client_reference"] in wanted
+        )
+
+        def share(fraction: float):
+            index = max(0, int(len(wanted) * fraction + 0.999999) - 1)
+            return round(taken[index], 1) if index < len(taken) else None
+
         figures.update(
+            drained_by_share={f"{int(q * 100)} %": share(q) for q in (0.5, 0.9, 0.99, 1.0)},
+            backlog_attempts=dict(Counter(attempts for _ref, attempts in waiting)),
             outage_seconds=round(up - start, 1),
             complaint_forms_posted=sum(
                 n for (p, e), n in self.load.events.items()
@@ -1197,6 +1211,7 @@ class Run:
         checks = json.loads(self.django("check", str(records)).split("CHECK ", 1)[1])
         with self.load.lock:
             hits = list(self.load.hits)
+        (self.work / "hits.json").write_text(json.dumps([asdict(hit) for hit in hits]))
         self.results.update(
             checks=checks,
             audit_chain_ok=audit.returncode == 0,
@@ -1327,7 +1342,9 @@ def report(results: dict) -> str:
             f"SMS gateway down {outage['outage_seconds']} s: {outage['complaint_forms_posted']} "
             f"complaint forms posted (their codes queued), {outage['filings_acknowledged']} "
             f"filings answered, {outage['backlog_at_return']} SMS waiting when it came back, "
-            f"drained in {outage['drain_seconds']} s."
+            f"drained in {outage['drain_seconds']} s (share of the backlog taken by the gateway, "
+            f"seconds after its return: {outage['drained_by_share']}; attempts already made "
+            f"by the waiting SMS: {outage['backlog_attempts']})."
         )
     lines.append(
         f"Whole run: {results['requests']} requests, {checks['filings_acknowledged']} filings "

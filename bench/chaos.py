@@ -919,7 +919,9 @@ RUSH = {"book": 6, "file": 1, "confirm": 1, "track": 1}
 # No code can come while the gateway is down: walk-in citizens post the form (its code is
 # queued) and will come back; those who had their code before go on filing.
 OUTAGE = {"post_form": 2, "confirm": 3, "track": 3}
-HANDED_OVER = ("sent", "delivered", "permanent-failure", "technical-failure")
+# The retry policy's defaults (config/settings.py): MIZAN_SMS_RETRY_BASE_SECONDS, _MAX_.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
 
 
 class Run:
@@ -1148,8 +1150,17 @@ class Run:
         up = time.time()
         self.gateway.start()
         self.load.set_phase("SMS gateway back", NORMAL)
-        log(f"SMS gateway back: {backlog} SMS waiting")
-        deadline = time.monotonic() + args.drain_limit
+        # How long the retry policy may take to try them all again: the back-off step the
+        # most tried message has reached (docs/notifications.md, "Retries"; the
+        # settings' defaults), plus a margin; never past --drain-limit.
+        most = max((attempts for _ref, attempts in waiting), default=0)
+        backoff = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(most - 1, 0))
+        bound = min(args.drain_limit, backoff + 120)
+        log(
+            f"SMS gateway back: {backlog} SMS waiting, up to {most} attempts made: "
+            f"waiting up to {bound:.0f} s for them"
+        )
+        deadline = time.monotonic() + bound
         drained = None
         while time.monotonic() < deadline:
             self.wait(1)
@@ -1177,7 +1188,8 @@ class Run:
             ),
             backlog_at_return=backlog,
             drain_seconds=round(drained, 1) if drained is not None else None,
-            drain_limit=args.drain_limit,
+            drain_limit=round(bound),
+            attempts_before_return=sum(a for _ref, a in waiting),
         )  # fmt: skip
         self.results["scenarios"]["sms_gateway_down"] = figures
 
@@ -1344,7 +1356,8 @@ def report(results: dict) -> str:
             f"filings answered, {outage['backlog_at_return']} SMS waiting when it came back, "
             f"drained in {outage['drain_seconds']} s (share of the backlog taken by the gateway, "
             f"seconds after its return: {outage['drained_by_share']}; attempts already made "
-            f"by the waiting SMS: {outage['backlog_attempts']})."
+            f"by the waiting SMS: {outage['backlog_attempts']}, "
+            f"{outage['attempts_before_return']} in all)."
         )
     lines.append(
         f"Whole run: {results['requests']} requests, {checks['filings_acknowledged']} filings "
@@ -1373,14 +1386,16 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.1, help="pause between journeys")
     parser.add_argument("--patience", type=float, default=60, help="a citizen retries this long")
     parser.add_argument("--code-patience", type=float, default=120, help="waiting for an SMS code")
-    parser.add_argument("--drain-limit", type=float, help="longest wait for the SMS backlog")
+    parser.add_argument(
+        "--drain-limit", type=float, help="longest wait for the SMS backlog (1200 s; quick 300)"
+    )
     parser.add_argument("--settle", type=float, default=5, help="errors allowed after a restart")
     args = parser.parse_args()
     quick = args.quick
     args.outage = args.outage if args.outage is not None else (30 if quick else 600)
     args.restarts = args.restarts or (1 if quick else 3)
     args.rush_seconds = args.rush_seconds or (20 if quick else 60)
-    args.drain_limit = args.drain_limit or (240 if quick else 540)
+    args.drain_limit = args.drain_limit or (300 if quick else 1200)
     args.warmup = 10 if quick else 20
     args.before_fault = 5 if quick else 10
     args.after_fault = 15 if quick else 20

@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 DEV_ENV := MIZAN_DEBUG=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install constraints run worker serve-prod test security e2e bench bench-quick lint fmt messages messages-update migrate clean
+.PHONY: help install constraints run worker serve-prod test security e2e bench bench-quick chaos chaos-quick lint fmt messages messages-update migrate clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	scripts/system-deps
@@ -76,6 +76,14 @@ bench-quick: install ## A 5-minute smoke run of the benchmarks
 	@command -v wrk >/dev/null || scripts/apt-install wrk
 	scripts/pg-setup
 	$(BIN)/python bench/run.py --quick
+
+# The fault runs start their own PostgreSQL cluster (bench/chaos.py installs Debian's
+# postgresql when its programs are missing); the machine's shared server is not touched.
+chaos: install ## Faults under load: PostgreSQL restarts, 2 servers + 2 workers, SMS gateway down 10 min (~25 min)
+	$(BIN)/python bench/chaos.py
+
+chaos-quick: install ## The fault runs with short durations (SMS gateway down 30 s; ~7 min)
+	$(BIN)/python bench/chaos.py --quick
 
 lint: install ## Check style (ruff) and that migrations match the models
 	$(BIN)/ruff check .

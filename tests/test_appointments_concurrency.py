@@ -1,10 +1,13 @@
 """Many citizens trying the same slot at the same moment, on a real PostgreSQL: exactly
 one booking, every other attempt a clear "slot just taken" with other slots proposed."""
 
+import itertools
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 
-from mizan.appointments.models import Booking
+from mizan.appointments.models import AppointmentService, Booking
 from mizan.appointments.services import SlotTakenError
 
 from .appointment_factories import (
@@ -84,3 +87,39 @@ def test_the_database_refuses_overlapping_bookings_of_one_official(reference_dat
     )
     after.citizen_phone = "+33612345699"
     after.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_services_of_one_official_never_book_overlapping_slots(reference_data, monkeypatch):
+    """The unique constraint holds one booking per official and start time. Two services
+    of different lengths held by the same official start at different times that overlap
+    (09:40–10:10 and 10:00–10:20): of two citizens booking them at the same moment, one
+    only may get the official."""
+    Clock(monkeypatch, MONDAY_BEFORE)
+    family = service_setup()  # 30 min + 10 min buffer: 09:00, 09:40, 10:20, 11:00
+    court = AppointmentService.objects.create(
+        unit=family.unit,
+        code="court-case",
+        title_ar="تتبع قضية",
+        title_fr="Suivi d'une affaire",
+        title_en="Follow-up of a court case",
+        duration_minutes=20,  # 09:00, 09:30, 10:00, 10:30, ...
+        roles=family.roles,
+    )
+    court.campaigns.add(*family.campaigns.all())
+    days = [FRIDAY_BEFORE_CHANGE + timedelta(days=n) for n in (0, 3, 4, 5, 6, 7, 10)]
+    for number, day in enumerate(days):
+        results = run_together(
+            [
+                lambda day=day, n=number: book(
+                    family, morocco(day, 9, 40), phone=f"+3361234{n:02d}01"
+                ),
+                lambda day=day, n=number: book(court, morocco(day, 10), phone=f"+3361234{n:02d}02"),
+            ]
+        )
+        winners = [r for r in results if isinstance(r, Booking)]
+        assert len(winners) == 1, (day, results)
+        assert isinstance(next(r for r in results if not isinstance(r, Booking)), SlotTakenError)
+    active = list(Booking.objects.filter(status="active").order_by("starts_at"))
+    assert len(active) == len(days)
+    assert all(a.ends_at <= b.starts_at for a, b in itertools.pairwise(active))

@@ -146,6 +146,28 @@ def test_a_taken_slot_sends_the_citizen_back_with_other_slots(service, client, k
     assert booking.subject == "Question précisée" and booking.citizen_name == "Karima Test"
 
 
+def test_a_slot_taken_while_the_page_was_open_is_said_so(service, client):
+    """Two citizens on the same slot page (`make chaos` rushes them): the one who posts
+    second is told the slot was just taken, not Django's "not one of the choices"."""
+    slot = morocco(FRIDAY_BEFORE_CHANGE, 9)
+    client.post(
+        "/fr/appointments/service/family-law/",
+        {"subject": "Question", "country_of_residence": "FR"},
+    )
+    assert (
+        f'value="{_key(slot)}"'
+        in client.get("/fr/appointments/service/family-law/slots/").content.decode()
+    )
+    book(service, slot, phone="+33699999999")  # someone else, in between
+    page = client.post("/fr/appointments/service/family-law/slots/", {"slot": _key(slot)})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Quelqu&#x27;un vient de réserver ce créneau" in text
+    assert (
+        _key(slot) not in text and f'value="{_key(morocco(FRIDAY_BEFORE_CHANGE, 9, 40))}"' in text
+    )
+
+
 def test_a_closed_service_says_so(reference_data, clock, client):
     from datetime import date
 

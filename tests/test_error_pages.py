@@ -2,6 +2,8 @@
 
 import pytest
 from django.conf.urls.i18n import i18n_patterns
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import OperationalError
 from django.test import Client
 from django.urls import path
 
@@ -12,7 +14,14 @@ def explode(request):
     raise RuntimeError("secret internals")
 
 
-urlpatterns = [*project_urls, *i18n_patterns(path("boom/", explode))]
+def database_away(request):
+    raise OperationalError("connection failed: FATAL:  the database system is shutting down")
+
+
+urlpatterns = [
+    *project_urls,
+    *i18n_patterns(path("boom/", explode), path("database-away/", database_away)),
+]
 handler500 = "mizan.portal.views.server_error"
 
 
@@ -32,3 +41,34 @@ def test_a_crash_shows_no_internals(db):
     assert "secret internals" not in page and "Traceback" not in page
     assert "Nothing you filed is lost" not in page  # it is in French
     assert "perdu" in page
+
+
+@pytest.mark.urls("tests.test_error_pages")
+@pytest.mark.parametrize(
+    ("language", "words"), [("fr", "momentanément indisponible"), ("ar", "غير متاحة مؤقتًا")]
+)
+def test_the_database_away_says_try_again_with_a_503(db, language, words):
+    """A PostgreSQL restart under load (`make chaos`): not the page of a crash, but a
+    503 that says to try again, which proxies and clients understand."""
+    response = Client(raise_request_exception=False).get(f"/{language}/database-away/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert words in page
+    assert "shutting down" not in page and "Traceback" not in page
+
+
+def test_the_database_away_while_a_middleware_reads_the_session(db, monkeypatch):
+    """The session is read by the middlewares, before any view: the same 503."""
+
+    def refuse(self):
+        raise OperationalError("connection failed: FATAL:  the database system is starting up")
+
+    session = SessionStore()
+    session.create()
+    monkeypatch.setattr(SessionStore, "load", refuse)
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = session.session_key
+    response = client.get("/fr/track/")
+    assert response.status_code == 503
+    assert "indisponible" in response.content.decode()

@@ -1,5 +1,7 @@
 """Faults survived by real processes: a worker killed (SIGKILL) in the middle of a batch
-and started again; every message ends delivered, and the provider takes none twice.
+and started again; every message ends delivered, and the provider takes none twice. And
+a worker that meets the database away (a PostgreSQL restart) waits for it, instead of
+ending (`make chaos` restarts a real PostgreSQL under load: docs/operations.md).
 
 Everything runs as in production, in separate processes on a database file of its own:
 `manage.py worker`, a web server receiving the provider's signed receipts, and the fake
@@ -17,8 +19,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import InterfaceError, OperationalError
 
-from mizan.notifications.services import DISPATCH_BATCH
+from mizan.notifications.models import Notification
+from mizan.notifications.services import DISPATCH_BATCH, notification_queue
 from mizan.testing.fake_sms_http import FakeSmsServer
 
 from .test_notifications import free_port
@@ -152,3 +157,42 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_pat
         # Only messages the killed worker had not recorded yet (at most its batch) were
         # asked again, with the same reference, which the provider deduplicates.
         assert len(posts) <= MESSAGES + DISPATCH_BATCH
+
+
+def test_the_worker_waits_for_the_database_instead_of_ending(transactional_db, monkeypatch, caplog):
+    """A PostgreSQL restart refuses connections for a few seconds ("the database system is
+    shutting down"), then the pooled ones are dead ("connection already closed"). db_worker
+    ended the process on either, and `scripts/serve-prod` then stopped the machine's web
+    server with it (found by `make chaos`)."""
+    from django_tasks_db.models import DBTaskResultQuerySet
+
+    from mizan.notifications.management.commands import worker as worker_command
+
+    claim = DBTaskResultQuerySet.get_locked
+    outage = [
+        OperationalError("connection failed: FATAL: the database system is shutting down"),
+        InterfaceError("connection already closed"),
+    ]
+
+    def claim_while_the_database_restarts(queryset):
+        if outage:
+            raise outage.pop(0)
+        return claim(queryset)
+
+    monkeypatch.setattr(DBTaskResultQuerySet, "get_locked", claim_while_the_database_restarts)
+    monkeypatch.setattr(worker_command, "OUTAGE_FIRST_PAUSE", 0.01)
+    notification_queue(
+        template_key="phone.code",
+        recipient="+212612345678",
+        language="fr",
+        context={"code": "123456", "minutes": 10},
+        idempotency_key="outage-test:1",
+    )
+    caplog.set_level("WARNING", logger="mizan.worker")
+
+    call_command("worker", "--batch", "--no-startup-delay", "--sweep-interval", "0", verbosity=0)
+
+    assert not outage
+    assert Notification.objects.get().status == Notification.Status.DELIVERED
+    waits = [r.getMessage() for r in caplog.records if r.name == "mizan.worker"]
+    assert len(waits) == 2 and all("database unavailable" in w for w in waits), waits

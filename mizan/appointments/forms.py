@@ -61,7 +61,12 @@ class SlotForm(Form):
     slot = forms.ChoiceField(
         label=_("Choose a slot"),
         widget=forms.RadioSelect,
-        error_messages={"required": _("Choose a slot.")},
+        error_messages={
+            "required": _("Choose a slot."),
+            # The slot was free when the page was shown: someone took it since (or it
+            # has just passed). Django's own message would show its UTC key.
+            "invalid_choice": _("Someone has just booked this slot. Please choose another one."),
+        },
     )
 
     def __init__(self, *args, slots=(), **kwargs):

@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from mizan.core import references
 from mizan.core.audit import audit_record, citizen_label
 from mizan.core.errors import DomainError
+from mizan.core.locks import serialize_on
 from mizan.notifications.models import Notification
 from mizan.notifications.services import notification_queue
 
 from .models import AppointmentService, Booking, BookingDocument, Reminder
-from .slots import MOROCCO, Slot, open_campaigns, service_slots, slot_find
+from .slots import MOROCCO, Slot, open_campaigns, service_officials, service_slots, slot_find
 from .timezones import is_time_zone, sms_when
 
 REFERENCE_CODE = "RDV"
@@ -114,6 +115,21 @@ def _case_for_reference(*, case_reference: str, phone: str):
     return case
 
 
+def _officials_lock(*, service: AppointmentService) -> None:
+    """Book the time of the service's officials one transaction at a time (until commit).
+
+    The unique constraint on (official, starts_at) settles two requests for the same
+    slot, not two services of one official whose slots start at different times and
+    overlap (09:40–10:10 of a 30-minute service, 10:00–10:20 of a 20-minute one): both
+    would read the official free and both insert. Once the lock is held the slot is
+    read (each statement sees what was committed before it), so the second request sees
+    the first one's booking. Sorted, so that two services sharing officials cannot
+    deadlock; bookings are few, the wait short.
+    """
+    for official_id in sorted({a.official_id for a in service_officials(service=service)}):
+        serialize_on(f"appointments:official:{official_id}")
+
+
 def _place(*, booking: Booking, slot: Slot, exclude_booking_id=None) -> bool:
     """Give the booking to the first official of the slot the database accepts."""
     for official_id in slot.official_ids:
@@ -163,6 +179,7 @@ def booking_create(
         )
     case = _case_for_reference(case_reference=case_reference, phone=citizen_phone)
     with transaction.atomic():
+        _officials_lock(service=service)
         slot = slot_find(service=service, starts_at=starts_at, now=now)
         if slot is None:
             raise _slot_taken(service=service, now=now)
@@ -393,6 +410,7 @@ def booking_reschedule(*, booking_id: int, starts_at: datetime) -> Booking:
             )
         service = booking.service
         _check_open(service=service, starts_at=starts_at, now=now)
+        _officials_lock(service=service)
         slot = slot_find(
             service=service, starts_at=starts_at, now=now, exclude_booking_id=booking.pk
         )

@@ -3,10 +3,13 @@
 Views parse input and call one service or selector; every rule lives in services.
 """
 
+import sys
+
 from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -598,7 +601,19 @@ def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
 
+# Seconds a client is asked to wait when the database is away (a restart takes a few).
+RETRY_AFTER_SECONDS = 30
+
+
 def server_error(request):
+    # Django calls this handler while the exception is being handled. The database away
+    # (restarting, failing over, refusing connections) is no bug and passes by itself:
+    # a 503 that says "try again", which proxies and clients read as such, not the page
+    # of a crash. Nothing was half-written: each step is one transaction.
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        response = render(request, "errors/503.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return render(request, "errors/500.html", status=500)
 
 

@@ -10,6 +10,11 @@ The sweep also sends appointment reminders whose deferred task was lost.
 
 The same thread records the worker's heartbeat (`WorkerHeartbeat`), which `/readyz` and
 the metrics read: no recent heartbeat, no worker sending the citizens' messages.
+
+The task loop outlives the database going away (a PostgreSQL restart, a fail-over):
+db_worker's own loop ends the process on any database error but a locked SQLite file,
+and `scripts/serve-prod` then stops the whole machine's set, web included. Here the
+worker waits and tries again, as the web processes do at their next request.
 """
 
 import functools
@@ -17,11 +22,15 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
-from django.db import close_old_connections, connections
+from django.core.management.base import CommandError
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
 
 from mizan.appointments.services import reminders_send_due
 from mizan.notifications.services import notifications_recover
@@ -32,6 +41,41 @@ logger = logging.getLogger("mizan.worker")
 # With the sweep disabled (--sweep-interval 0) the heartbeat still beats this often.
 HEARTBEAT_SECONDS = 30.0
 IDLE_POLL_SECONDS = 0.2
+# Waits between tries while the database is unreachable: short at first (a restart takes
+# a few seconds), then every few seconds, without end (the outage is the database's).
+OUTAGE_FIRST_PAUSE = 0.5
+OUTAGE_MAX_PAUSE = 5.0
+
+
+class OutageTolerantWorker(Worker):
+    """db_worker's loop, taken up again after a database error instead of ending.
+
+    A task interrupted by the outage is left as db_worker leaves a dead worker's: its
+    notifications are taken over by the recovery sweep once their lease expires.
+    """
+
+    def run(self) -> None:
+        pause, failed_at = OUTAGE_FIRST_PAUSE, 0.0
+        while True:
+            try:
+                return super().run()
+            except (OperationalError, InterfaceError) as error:
+                if not self.running:  # asked to stop: nothing to wait for
+                    raise
+                now = time.monotonic()
+                if now - failed_at > 60:  # a new outage, not the same one going on
+                    pause = OUTAGE_FIRST_PAUSE
+                failed_at = now
+                logger.warning(
+                    "database unavailable, the worker tries again in %.1f s: %s",
+                    pause,
+                    str(error).strip()[:300],
+                )
+                # The broken connection goes; the loop opens a new one.
+                connections.close_all()
+                self.startup_delay = False
+                time.sleep(pause)
+                pause = min(pause * 2, OUTAGE_MAX_PAUSE)
 
 
 def _beat(heartbeat: Callable[[], object]) -> None:
@@ -108,8 +152,51 @@ class Command(DbWorkerCommand):
         )
         sweeper.start()
         try:
-            return super().handle(*args, **options)
+            return self._work(**options)
         finally:
             stop.set()
             # A sweep under way finishes (bounded: it is one batch) before the process ends.
             sweeper.join(timeout=10)
+
+    def _work(
+        self,
+        *,
+        verbosity: int,
+        queue_name: str,
+        interval: float,
+        batch: bool,
+        backend_name: str,
+        startup_delay: bool,
+        reload: bool,
+        max_tasks: int | None,
+        worker_id: str,
+        exclude_queues: str,
+        **options,
+    ) -> None:
+        """db_worker's `handle` (django-tasks-db 0.13), with the worker that outlives a
+        database outage."""
+        self.configure_logging(verbosity)
+        if reload and batch:
+            logger.warning("--reload and --batch cannot be specified together: no reload.")
+            reload = False
+        queue_names = queue_name.split(",")
+        excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
+        if excluded_queue_names and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = OutageTolerantWorker(
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded_queue_names,
+        )
+        if reload:  # development (DEBUG): restarted on code changes
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()

@@ -224,18 +224,19 @@ def test_a_service_file_from_the_registry_to_the_commissaire_and_back(
     # The office's software gets a key (shown once), which the commissaire then revokes.
     visit(office, "inbox-again", lambda: desk.click(EXCHANGE_MENU))
     visit(office, "keys", lambda: desk.click("main a[href$='/exchange/keys/']"))
-    desk.fill("main input[name=name]", f"Logiciel {language}")
+    software = f"Logiciel {variant(language, js)}"
+    desk.fill("main input[name=name]", software)
     desk.check("main input[name=scopes][value='exchange:read']")
     visit(office, "key-created", lambda: desk.click("main form.form button[type=submit]"))
     secret = desk.locator("main code.secret").inner_text()
     assert re.fullmatch(r"mzp_\w+_[\w-]+", secret), secret
     visit(office, "keys-list", lambda: desk.click("main a[href$='/exchange/keys/']"))
     assert secret not in desk.content()
-    revoke = desk.locator("main tbody tr", has_text=f"Logiciel {language}").locator("button")
+    revoke = desk.locator("main tbody tr", has_text=software).locator("button")
     visit(office, "key-revoked", lambda: revoke.click())
     from mizan.api.models import PartnerKey
 
-    assert PartnerKey.objects.get(name=f"Logiciel {language}").revoked_at is not None
+    assert PartnerKey.objects.get(name=software).revoked_at is not None
     office.close()
     from mizan.notifications.models import Notification
 

@@ -79,7 +79,7 @@ bench-quick: install ## A 5-minute smoke run of the benchmarks
 
 # The fault runs start their own PostgreSQL cluster (bench/chaos.py installs Debian's
 # postgresql when its programs are missing); the machine's shared server is not touched.
-chaos: install ## Faults under load: PostgreSQL restarts, 2 servers + 2 workers, SMS gateway down 10 min (~25 min)
+chaos: install ## Faults under load: PostgreSQL restarts, 2 servers + 2 workers, SMS gateway down 10 min (~30 min)
 	$(BIN)/python bench/chaos.py
 
 chaos-quick: install ## The fault runs with short durations (SMS gateway down 30 s; ~7 min)

@@ -779,9 +779,10 @@ def django_seed(folder: Path, filings: int, officials: int) -> None:
             roles=[Role.MAGISTRATE],
         )
         availability = Availability.objects.create(official=official, buffer_minutes=10)
-        for weekday in range(6):
+        # Long days, every day: the slots last a whole run without more officials.
+        for weekday in range(7):
             WeeklyHours.objects.create(
-                availability=availability, weekday=weekday, starts_at=wall(8), ends_at=wall(18)
+                availability=availability, weekday=weekday, starts_at=wall(7), ends_at=wall(21)
             )
     print(f"SEEDED {filings} filings, {officials} more officials")
 
@@ -1399,7 +1400,7 @@ def main() -> None:
     args.warmup = 10 if quick else 20
     args.before_fault = 5 if quick else 10
     args.after_fault = 15 if quick else 20
-    args.filings = 600 if quick else 3000
+    args.filings = 1000 if quick else 6000
     # One more official than the demo's: enough slots for the run, few enough per slot
     # that a rush fights over them.
     args.officials = 1

@@ -143,11 +143,20 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_pat
             assert taken_at_kill < MESSAGES, "the kill came too late to test anything"
 
             worker = _start(env, "worker", "--interval", "0.05", "--sweep-interval", "0.5", log=log)
-            _wait(
-                lambda: _statuses(database) == {"delivered": MESSAGES},
-                90,
-                "every message delivered",
-            )
+            try:
+                _wait(
+                    lambda: _statuses(database) == {"delivered": MESSAGES},
+                    90,
+                    "every message delivered",
+                )
+            except AssertionError as timed_out:
+                # What the processes saw, for a failure on a loaded CI machine.
+                failed_receipts = [r for r in fake.receipts_sent if r["status"] != 200]
+                raise AssertionError(
+                    f"{timed_out}: statuses {_statuses(database)}, {len(fake.messages)} taken,"
+                    f" receipts not taken {failed_receipts[-5:]},"
+                    f" processes said:\n{log.read_text(errors='replace')[-4000:]}"
+                ) from None
         finally:
             _stop(worker)
             _stop(web)

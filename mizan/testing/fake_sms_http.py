@@ -189,7 +189,10 @@ class FakeSmsServer:
     receipt_delay (seconds), receipt_twice, receipt_out_of_order (the final status, then a
     stale "accepted" dated when the message arrived). JSON receipts go to the message's
     callback_url, else receipt_url, signed with receipt_secret when it is set. Kannel
-    receipts GET the message's dlr-url, for the DLR types its dlr-mask asks for.
+    receipts GET the message's dlr-url, for the DLR types its dlr-mask asks for. As
+    aggregators do, a receipt the receiver did not take (no connection, a time-out, 429
+    or 5xx) is posted again with back-off for up to receipt_retry_seconds (30; 0 posts
+    once); a 4xx answer is final.
     """
 
     def __init__(
@@ -218,6 +221,7 @@ class FakeSmsServer:
         self.receipt_delay = 0.0
         self.receipt_twice = False
         self.receipt_out_of_order = False
+        self.receipt_retry_seconds = 30.0
 
         self._lock = threading.Lock()
         self._messages: list[dict] = []
@@ -439,7 +443,20 @@ class FakeSmsServer:
                 if delay > 0 and self._stopping.wait(delay):
                     return
                 for receipt in plan:
-                    self._post_receipt(session, receipt)
+                    self._post_receipt_until_taken(session, receipt)
+
+    def _post_receipt_until_taken(self, session: requests.Session, receipt: dict) -> None:
+        # A receiver starting, restarting or briefly overloaded must not lose a receipt:
+        # the message would stay "sent" until the receipt window ends.
+        give_up_at = time.monotonic() + self.receipt_retry_seconds
+        pause = 0.25
+        while True:
+            response = self._post_receipt(session, receipt)
+            if response is not None and response.status_code < 500 and response.status_code != 429:
+                return
+            if time.monotonic() + pause > give_up_at or self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, 4.0)
 
     def _post_receipt(
         self, session: requests.Session, receipt: dict, raise_errors: bool = False

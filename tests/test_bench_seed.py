@@ -190,3 +190,21 @@ def test_a_second_seed_goes_on_from_the_counters_and_the_chain(reference_data, m
     assert Case.objects.values("reference").distinct().count() == 270
     assert audit_verify().ok
     call_command("verify_audit", stdout=StringIO())
+
+
+def test_the_benchmark_request_lists_open_real_pages(reference_data, media, tmp_path, client):
+    """`bench_fixtures` after the daily refresh: the dashboard's list covers every
+    procedure, regions and offices, and each address answers as a visitor sees it."""
+    from mizan.transparency.services import transparency_refresh
+
+    bench_seed(count=120, batch_size=120)
+    transparency_refresh()
+    folder = tmp_path / "lists"
+    call_command("bench_fixtures", str(folder), "--filings", "5", "--tracked", "5", stdout=StringIO())
+    rows = [line.split("\t") for line in (folder / "transparency.tsv").read_text().splitlines()]
+    paths = [row[0] for row in rows]
+    assert {p.split("procedure=")[1].split("&")[0] for p in paths} == set(PROCEDURES)
+    assert any("region=" in p for p in paths) and any("office=" in p for p in paths)
+    for path in paths[:12]:
+        response = client.get(path)
+        assert response.status_code == 200, path

@@ -45,6 +45,7 @@ class Command(BaseCommand):
         self._queue(folder, rng)
         self._filings(folder, rng, csrf, options["filings"])
         self._forms(folder, rng, csrf, options["filings"])
+        self._transparency(folder)
         self.stdout.write(f"Benchmark request lists written to {folder}")
 
     def _write(self, path: Path, rows) -> None:
@@ -106,6 +107,27 @@ class Command(BaseCommand):
             [(f"/fr/backoffice/search/?q=0{str(phone)[4:]}", cookie, "") for phone in phones],
         )
         (folder / "queue_unit.txt").write_text(f"{unit.code} {cases}")
+
+    def _transparency(self, folder):
+        """The public dashboard as visitors open it: each procedure, then a region, then
+        an office in it, over the default period (read from the published rollups)."""
+        from mizan.procedures.registry import PROCEDURES
+        from mizan.transparency.models import PublishedArea
+
+        rows = []
+        for procedure in PROCEDURES:
+            for language in ("fr", "ar"):
+                rows.append((f"/{language}/transparency/?procedure={procedure}", "", ""))
+            areas = PublishedArea.objects.filter(procedure=procedure)
+            regions = sorted(set(areas.filter(level="region").values_list("code", flat=True)))
+            for region in regions:
+                query = urlencode({"procedure": procedure, "region": region})
+                rows.append((f"/fr/transparency/?{query}", "", ""))
+                offices = areas.filter(level="office", region_code=region)
+                for office in sorted(set(offices.values_list("code", flat=True)))[:3]:
+                    query = urlencode({"procedure": procedure, "region": region, "office": office})
+                    rows.append((f"/fr/transparency/?{query}", "", ""))
+        self._write(folder / "transparency.tsv", rows)
 
     def _filings(self, folder, rng, csrf, count):
         """Complaints waiting for their SMS code, whose code the benchmark knows."""

@@ -89,7 +89,11 @@ def test_the_whole_exchange_through_the_pages(sides):
     assert file.reference in commissaire.get(url("inbox")).content.decode()
     page = commissaire.get(url("file", file.reference)).content.decode()
     assert "Karim Addressee" in page and "convocation.pdf" in page
-    assert take(commissaire, file, "acknowledge").status_code == 302
+    response = take(commissaire, file, "acknowledge")
+    assert response.status_code == 302
+    # The confirmation is said once, where every page says it (it was shown twice).
+    page = commissaire.get(response["Location"]).content.decode()
+    assert page.count('class="message message-success"') == 1
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     response = take(
         commissaire, file, "record_attempt", attempted_at=now, place="Domicile", result="relative"

@@ -18,7 +18,15 @@ from mizan.procedures.registry import PROCEDURES
 
 from . import selectors
 from .charts import dashboard_charts
-from .measures import GENERAL_MEASURES, file_columns, outcome_codes, outcome_label
+from .measures import (
+    CHANNEL_CODES,
+    CHANNEL_PREFIX,
+    GENERAL_MEASURES,
+    channel_label,
+    file_columns,
+    outcome_codes,
+    outcome_label,
+)
 from .periods import parse_month
 from .suppression import hidden_markers_legend, min_cell
 
@@ -86,6 +94,7 @@ def data_dictionary(request):
             "area_columns": FILE_COLUMNS,
             "threshold": min_cell(),
             "legend": hidden_markers_legend(),
+            "channels": [(f"{CHANNEL_PREFIX}{c}", channel_label(c)) for c in CHANNEL_CODES],
             "licence": settings.MIZAN_TRANSPARENCY_LICENCE,
             "licence_url": settings.MIZAN_TRANSPARENCY_LICENCE_URL,
             "catalogue_url": reverse("transparency_files:catalogue"),

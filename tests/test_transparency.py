@@ -666,6 +666,34 @@ def test_the_data_page_lists_files_definitions_and_licence(history, settings):
         assert "/transparency/data/complaint-2025-01.json" in page
         for column in ("received", "median_days", "pending_over_12m", "sms_not_reached"):
             assert f"<code>{column}</code>" in page
+        for column in channel_measures():
+            assert f"<code>{column}</code>" in page
+        # The licence's name is a proper name, shown as written and linked to its text;
+        # in a page of another language it says which language it is in (WCAG 3.1.2).
+        licence = re.search(r'<p class="licence">.*?</p>', page, re.S).group(0)
+        link = f'<a href="{settings.MIZAN_TRANSPARENCY_LICENCE_URL}"'
+        if language == "en":
+            assert f"{link}>{settings.MIZAN_TRANSPARENCY_LICENCE}</a>" in licence
+        else:
+            assert f'{link} lang="en" dir="ltr">' in licence
+        assert "-metadata.json" in page  # where the CSV files' licence is, for programs
+
+
+def test_a_licence_named_in_french_is_marked_as_french(history, settings):
+    settings.MIZAN_TRANSPARENCY_LICENCE = "Licence Ouverte / Open Licence version 2.0"
+    settings.MIZAN_TRANSPARENCY_LICENCE_URL = (
+        "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    )
+    settings.MIZAN_TRANSPARENCY_LICENCE_LANG = "fr"
+    transparency_refresh(since=date(2024, 12, 1))
+    french = Client().get("/fr/transparency/data/").content.decode()
+    assert 'lang="fr"' not in re.search(r'<p class="licence">.*?</p>', french, re.S).group(0)
+    arabic = Client().get("/ar/transparency/data/").content.decode()
+    licence = re.search(r'<p class="licence">.*?</p>', arabic, re.S).group(0)
+    assert 'lang="fr" dir="ltr">Licence Ouverte / Open Licence version 2.0</a>' in licence
+    assert "ترخيص مفتوح" in licence  # the line around the name is in the page's language
+    data = json.loads(Client().get("/transparency/data/complaint-2025-01.json").content)
+    assert (data["licence"], data["licence_lang"]) == (settings.MIZAN_TRANSPARENCY_LICENCE, "fr")
 
 
 def test_the_open_data_files_parse_with_their_documented_columns(history, settings):
@@ -690,8 +718,30 @@ def open_data_files_are_complete(client, settings):
     national = next(row for row in rows if row["level"] == "national")
     assert national["month"] == "2025-03" and national["decided"] == "3"
     assert national["area_name_ar"] and national["area_name_fr"]
+    for row in rows:  # the channels add up to the requests received, in every row
+        assert sum(int(row[m]) for m in channel_measures()) == int(row["received"])
 
-    data = json.loads(client.get("/transparency/data/complaint-2025-03.json").content)
+    # The CSV holds only its header and its rows; its licence travels in the HTTP
+    # headers and in its "CSV on the Web" companion, which describes its columns.
+    links = response["Link"]
+    assert f'<{settings.MIZAN_TRANSPARENCY_LICENCE_URL}>; rel="license"' in links
+    metadata_url = "/transparency/data/complaint-2025-03.csv-metadata.json"
+    assert f'<{metadata_url}>; rel="describedby"; type="application/csvm+json"' in links
+    assert 'rel="describedby"; type="text/html"' in links  # the data dictionary
+    metadata_response = client.get(metadata_url)
+    assert metadata_response["Content-Type"] == "application/csvm+json"
+    metadata = json.loads(metadata_response.content)
+    assert metadata["url"].endswith("/transparency/data/complaint-2025-03.csv")
+    assert metadata["dc:license"] == {"@id": settings.MIZAN_TRANSPARENCY_LICENCE_URL}
+    assert metadata["dc:rights"]["@value"] == settings.MIZAN_TRANSPARENCY_LICENCE
+    assert [c["name"] for c in metadata["tableSchema"]["columns"]] == header
+    received = next(c for c in metadata["tableSchema"]["columns"] if c["name"] == "received")
+    assert received["null"] == ["<0", "x", ""]  # this test's threshold is 0
+    assert client.get("/transparency/data/complaint-1999-01.csv-metadata.json").status_code == 404
+
+    json_response = client.get("/transparency/data/complaint-2025-03.json")
+    assert 'rel="license"' in json_response["Link"]
+    data = json.loads(json_response.content)
     assert data["columns"] == file_columns("complaint") and data["month"] == "2025-03"
     assert data["licence"] == settings.MIZAN_TRANSPARENCY_LICENCE
     national = next(row for row in data["rows"] if row["level"] == "national")
@@ -699,7 +749,10 @@ def open_data_files_are_complete(client, settings):
 
     catalogue = json.loads(client.get("/transparency/data/catalogue.json").content)
     assert any(
-        f["month"] == "2025-03" and f["procedure"] == "complaint" for f in catalogue["files"]
+        f["month"] == "2025-03"
+        and f["procedure"] == "complaint"
+        and f["csv_metadata"].endswith(metadata_url)
+        for f in catalogue["files"]
     )
     assert client.get("/transparency/data/complaint-1999-01.csv").status_code == 404
     assert client.get("/transparency/data/nothing-2025-01.json").status_code == 404

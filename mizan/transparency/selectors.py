@@ -310,6 +310,11 @@ def open_data_files() -> list[tuple[str, date]]:
     )
 
 
+def open_data_published(*, procedure: str, month: date) -> bool:
+    """Whether the month's files exist (one indexed row, not the whole file)."""
+    return PublishedArea.objects.filter(procedure=procedure, month=month, level=NATIONAL).exists()
+
+
 def open_data_rows(*, procedure: str, month: date) -> list[dict] | None:
     """The month's published figures per area (country, regions, offices), each with
     its names in French and Arabic; None when nothing was published for that month."""

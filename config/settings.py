@@ -342,10 +342,15 @@ MIZAN_JITSI_SECRET = env.str("MIZAN_JITSI_SECRET", default="")
 # --- public statistics (docs/transparency.md) -------------------------------------------
 # No published count is under this (zero included), nor any figure that gives one away.
 MIZAN_TRANSPARENCY_MIN_CELL = env.int("MIZAN_TRANSPARENCY_MIN_CELL", default=10)
-# The open data's licence, named on the data page and in every JSON file.
+# The open data's licence: its proper name (shown as is, marked with its language, on
+# the data page; in every JSON file and CSV metadata file) and the address of its text
+# (also in every file's `Link: <...>; rel="license"` header).
 MIZAN_TRANSPARENCY_LICENCE = env.str(
-    "MIZAN_TRANSPARENCY_LICENCE", default="Open licence — reuse with attribution (CC BY 4.0)"
+    "MIZAN_TRANSPARENCY_LICENCE",
+    default="Creative Commons Attribution 4.0 International (CC BY 4.0)",
 )
+# The language the licence's name is written in (a language code: en, fr, ar...).
+MIZAN_TRANSPARENCY_LICENCE_LANG = env.str("MIZAN_TRANSPARENCY_LICENCE_LANG", default="en")
 MIZAN_TRANSPARENCY_LICENCE_URL = env.str(
     "MIZAN_TRANSPARENCY_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
 )

@@ -40,7 +40,7 @@ MEKNES = "03.061.03.01"  # a commune whose complaints go to the Meknès prosecut
 SEFROU = "03.451.03.01"  # ... and one of Sefrou's, in the same region (Fès-Meknès)
 REGION = "03"
 MEKNES_OFFICE, SEFROU_OFFICE = "PROS-TPI_MEKNES", "PROS-TPI_SEFROU"
-CHARTS = ("chart-monthly", "chart-ages", "chart-outcomes")
+CHARTS = ("chart-monthly", "chart-ages", "chart-outcomes", "chart-channels")
 # Arabic-Indic and Persian digits: the Arabic pages write numbers in Latin digits, as
 # Moroccan administrations do (Django's `ar` formats).
 EASTERN_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")

@@ -24,8 +24,9 @@ from mizan.cases.models import Case, CaseEvent
 from mizan.cases.services import case_submit, case_transition
 from mizan.deadlines.calendar import MOROCCO_TZ
 from mizan.notifications.models import Notification
+from mizan.procedures.common import CHANNELS
 from mizan.reference.models import Commune
-from mizan.transparency.measures import file_columns
+from mizan.transparency.measures import channel_measures, file_columns
 from mizan.transparency.models import MonthlyRollup, PublishedArea
 from mizan.transparency.periods import add_months, current_month, month_of
 from mizan.transparency.selectors import (
@@ -35,6 +36,7 @@ from mizan.transparency.selectors import (
 )
 from mizan.transparency.services import (
     percentile_days,
+    publication_compute,
     rollups_compute,
     transparency_refresh,
     unit_regions,
@@ -48,7 +50,7 @@ from mizan.transparency.suppression import (
 )
 from mizan.transparency.views import FILE_COLUMNS
 
-from .factories import CASABLANCA, file_complaint, register_and_assign, staff
+from .factories import CASABLANCA, complaint_details, file_complaint, register_and_assign, staff
 
 CASABLANCA_OFFICE = "PROS-TPI_CASA_PENAL"
 LANGUAGES = ["ar", "fr", "en"]
@@ -59,10 +61,26 @@ def local(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=MOROCCO_TZ)
 
 
-def complaint(office, filed: date, decided: date | None = None, step: str = "") -> Case:
-    """A complaint filed and (optionally) decided through the services, then moved to
-    the dates of the hand-computed history."""
-    case = file_complaint(phone=f"+2126{Case.objects.count() + 10000000:08d}").case
+def file_through(channel: str, phone: str = "") -> Case:
+    """A complaint filed at Casablanca through `channel` (an agent's, unless web)."""
+    commune = Commune.objects.get(code=CASABLANCA)
+    return case_submit(
+        procedure="complaint",
+        filer_name="Amina Test",
+        filer_phone=phone or f"+2126{Case.objects.count() + 10000000:08d}",
+        language="fr",
+        commune=commune,
+        details=complaint_details(commune),
+        channel=channel,
+    ).case
+
+
+def complaint(
+    office, filed: date, decided: date | None = None, step: str = "", channel: str = "web"
+) -> Case:
+    """A complaint filed (through `channel`) and (optionally) decided through the
+    services, then moved to the dates of the hand-computed history."""
+    case = file_through(channel)
     if step == "withdraw":
         case_transition(case_id=case.pk, step_name="withdraw", citizen_phone=str(case.filer_phone))
     elif step:
@@ -90,24 +108,29 @@ def complaint(office, filed: date, decided: date | None = None, step: str = "") 
 
 @pytest.fixture
 def history(office):
-    """Seven complaints at one office (dates in Morocco's time):
+    """Seven complaints at one office (dates in Morocco's time), filed on the website
+    unless said otherwise:
 
     c7 filed 20 Dec 2024, no action 10 Mar 2025 (80 days, after its 38-working-day target)
     c4 filed  2 Jan 2025, transferred 31 Mar (88 days, after the target)
-    c1 filed  6 Jan, prosecution 20 Jan (14 days, within)
+    c1 filed  6 Jan at a counter, prosecution 20 Jan (14 days, within)
     c2 filed  8 Jan, no action 10 Feb (33 days, within)
-    c3 filed 15 Jan, withdrawn 17 Jan (decided, but no delay counted)
+    c3 filed 15 Jan on the telephone, withdrawn 17 Jan (decided, but no delay counted)
     c5 filed  3 Feb, never decided
-    c6 filed 14 Feb, prosecution 3 Mar (17 days, within)
+    c6 filed 14 Feb by post, prosecution 3 Mar (17 days, within)
     """
     cases = {
         "c7": complaint(office, date(2024, 12, 20), date(2025, 3, 10), "decide_no_action"),
         "c4": complaint(office, date(2025, 1, 2), date(2025, 3, 31), "decide_transfer"),
-        "c1": complaint(office, date(2025, 1, 6), date(2025, 1, 20), "decide_prosecution"),
+        "c1": complaint(
+            office, date(2025, 1, 6), date(2025, 1, 20), "decide_prosecution", channel="counter"
+        ),
         "c2": complaint(office, date(2025, 1, 8), date(2025, 2, 10), "decide_no_action"),
-        "c3": complaint(office, date(2025, 1, 15), date(2025, 1, 17), "withdraw"),
+        "c3": complaint(office, date(2025, 1, 15), date(2025, 1, 17), "withdraw", channel="phone"),
         "c5": complaint(office, date(2025, 2, 3)),
-        "c6": complaint(office, date(2025, 2, 14), date(2025, 3, 3), "decide_prosecution"),
+        "c6": complaint(
+            office, date(2025, 2, 14), date(2025, 3, 3), "decide_prosecution", channel="post"
+        ),
     }
     # Delivery receipts are the gateways' to write; here c1's messages arrived and
     # c2's number was wrong.
@@ -129,10 +152,12 @@ def test_rollups_match_the_hand_computed_history(history):
 
     december = rollup(date(2024, 12, 1))
     assert (december.received, december.decided, december.pending) == (1, 0, 1)
+    assert december.channels == {"web": 1}
     assert december.pending_under_1m == 1
 
     january = rollup(date(2025, 1, 1))
     assert (january.received, january.decided) == (4, 2)
+    assert january.channels == {"web": 2, "counter": 1, "phone": 1}  # c4 and c2; c1; c3
     assert january.outcomes == {"prosecution": 1, "withdrawn": 1}
     assert (january.decided_within_target, january.decided_after_target) == (1, 0)
     assert january.decision_days == {"14": 1}  # the withdrawal has no delay
@@ -144,11 +169,13 @@ def test_rollups_match_the_hand_computed_history(history):
 
     february = rollup(date(2025, 2, 1))
     assert (february.received, february.decided, february.outcomes) == (2, 1, {"no_action": 1})
+    assert february.channels == {"web": 1, "post": 1}
     assert february.decision_days == {"33": 1} and february.decided_within_target == 1
     assert (february.pending, february.pending_under_1m, february.pending_1_3m) == (4, 2, 2)
 
     march = rollup(date(2025, 3, 1))
     assert (march.received, march.decided) == (0, 3)
+    assert march.channels == {}  # decisions only: nothing received
     assert march.outcomes == {"prosecution": 1, "no_action": 1, "transferred": 1}
     assert march.decision_days == {"17": 1, "80": 1, "88": 1}
     assert (march.decided_within_target, march.decided_after_target) == (1, 2)
@@ -198,6 +225,53 @@ def test_published_figures_add_up_without_suppression(history, settings):
         == [(2, pytest.approx(2 / 6)), (2, pytest.approx(2 / 6))] + [(1, pytest.approx(1 / 6))] * 2
     )
     assert figures.last.cells["pending"].value == 1
+    # 2025's six requests: c4, c2 and c5 on the website, c1 at a counter, c3 on the
+    # telephone, c6 by post; the channels add up to the requests received.
+    labels = {str(label): code for code, label in CHANNELS}
+    channels = {labels[label]: (cell.value, share) for label, cell, share in figures.channels}
+    assert channels["web"] == (3, pytest.approx(3 / 6))
+    assert channels["counter"] == channels["phone"] == channels["post"] == (1, pytest.approx(1 / 6))
+    assert channels["app"] == channels["email"] == channels["stand"] == (0, 0)
+    assert sum(value for value, _share in channels.values()) == figures.totals["received"].value
+
+
+def test_channels_follow_a_request_that_moves_and_not_its_decision(office):
+    """Counted by channel, then moved to another office, then decided: a request is
+    received once, through its channel, at the office now handling it."""
+    now_month = current_month()
+    moved = file_through("counter", "+212600000011")
+    decided = file_through("counter", "+212600000012")
+    file_through("web", "+212600000013")
+    transparency_refresh()
+    assert rollup(now_month).channels == {"counter": 2, "web": 1}
+
+    rabat = Unit.objects.get(code="PROS-TPI_RABAT")
+    case_transition(
+        case_id=moved.pk,
+        step_name="confirm_destination",
+        actor=office["clerk"],
+        inputs={"destination": rabat.pk},
+    )
+    register_and_assign(decided, clerk=office["clerk"], prosecutor=office["prosecutor"])
+    case_transition(case_id=decided.pk, step_name="decide_prosecution", actor=office["prosecutor"])
+    assert rollup(now_month).channels == {"counter": 2, "web": 1}  # until the next refresh
+    transparency_refresh()
+    casablanca = rollup(now_month)
+    assert (casablanca.received, casablanca.channels) == (2, {"counter": 1, "web": 1})
+    assert casablanca.decided == 1  # the decision changes no channel figure
+    at_rabat = MonthlyRollup.objects.get(procedure="complaint", unit=rabat, month=now_month)
+    assert (at_rabat.received, at_rabat.channels) == (1, {"counter": 1})
+
+
+def test_rollups_without_channels_are_recomputed_by_the_next_refresh(history):
+    """Rollups made before channels were counted (null) are filled in by the daily
+    refresh, from the first of them, and republished."""
+    transparency_refresh(since=date(2024, 12, 1))
+    MonthlyRollup.objects.filter(month__lte=date(2025, 2, 1)).update(channels=None)
+    summary = transparency_refresh()
+    assert summary.recomputed[0] == date(2024, 12, 1)
+    assert not MonthlyRollup.objects.filter(channels__isnull=True).exists()
+    assert rollup(date(2025, 1, 1)).channels == {"web": 2, "counter": 1, "phone": 1}
 
 
 def test_a_case_decided_after_a_refresh_counts_at_the_next(office):
@@ -371,8 +445,9 @@ def test_no_small_count_is_pinned_by_what_the_markers_say(table):
 
 @st.composite
 def monthly_releases(draw):
-    """A country, two regions and their offices, with decisions split by outcome and
-    pending requests by age — the structure of a month's publication."""
+    """A country, two regions and their offices, with requests received split by
+    channel, decisions by outcome and pending requests by age — the structure of a
+    month's publication."""
     offices = {
         "R1": ["A", "B", "C"][: draw(st.integers(1, 3))],
         "R2": ["D", "E"][: draw(st.integers(1, 2))],
@@ -382,7 +457,12 @@ def monthly_releases(draw):
     for office in itertools.chain(*offices.values()):
         outcomes = [draw(count) for _ in range(3)]
         ages = [draw(count) for _ in range(2)]
+        channels = [draw(count) for _ in range(3)]
         figures[office] = {
+            "received": sum(channels),
+            "web": channels[0],
+            "counter": channels[1],
+            "phone": channels[2],
             "decided": sum(outcomes),
             "o1": outcomes[0],
             "o2": outcomes[1],
@@ -405,6 +485,9 @@ def monthly_releases(draw):
     for area in ["MA", *offices, *figures]:
         relations.append({(area, "decided"): 1, **{(area, o): -1 for o in ("o1", "o2", "o3")}})
         relations.append({(area, "pending"): 1, (area, "young"): -1, (area, "old"): -1})
+        relations.append(
+            {(area, "received"): 1, **{(area, c): -1 for c in ("web", "counter", "phone")}}
+        )
     return values, relations
 
 
@@ -414,6 +497,96 @@ def test_a_months_publication_gives_no_small_count_away(release):
     values, relations = release
     cells = suppress(values, relations, threshold=10)
     assert_protected(values, relations, cells, 10)
+
+
+def test_channel_figures_give_no_small_count_away(office):
+    """Two offices of one region: Casablanca received 12 requests online and 8 at a
+    counter, the other office 12 and 3. Every count under 10 is hidden; and publishing
+    the region's 11 requests at a counter would pin both offices' (each office's hidden
+    channels add up to its total minus its published ones: at most 8 and at most 3, so
+    11 = 8 + 3), so more is hidden — no hidden cell can be recovered from the totals of
+    the rows (`received`) or of the columns (the areas)."""
+    casablanca = Unit.objects.get(code=CASABLANCA_OFFICE)
+    regions = unit_regions(Unit.objects.filter(kind=casablanca.kind).values("pk"))
+    region = regions[casablanca.pk][1]
+    other = next(
+        unit_id
+        for unit_id, (code, unit_region) in sorted(regions.items())
+        if unit_region == region and unit_id != casablanca.pk
+    )
+    month = date(2025, 4, 1)
+    # The rollups are this publication's input: written as `rollups_compute` would.
+    for unit_id, channels in (
+        (casablanca.pk, {"web": 12, "counter": 8}),
+        (other, {"web": 12, "counter": 3}),
+    ):
+        MonthlyRollup.objects.create(
+            procedure="complaint",
+            unit_id=unit_id,
+            month=month,
+            received=sum(channels.values()),
+            channels=channels,
+            # Not decided yet: pending at the end of their month.
+            pending=sum(channels.values()),
+            pending_under_1m=sum(channels.values()),
+            refreshed_at=timezone.now(),
+        )
+    publication_compute(procedure="complaint", month=month)
+    published = {
+        (row.level, row.code): {m: Cell.from_stored(v) for m, v in row.cells.items()}
+        for row in PublishedArea.objects.filter(procedure="complaint", month=month)
+    }
+    offices = [key for key in published if key[0] == "office"]
+    assert len(offices) == 2 and ("region", region) in published
+    measures = ["received", *channel_measures()]
+    true = {
+        ("office", regions[casablanca.pk][0]): {
+            "received": 20,
+            "received_web": 12,
+            "received_counter": 8,
+        },
+        ("office", regions[other][0]): {"received": 15, "received_web": 12, "received_counter": 3},
+        ("region", region): {"received": 35, "received_web": 24, "received_counter": 11},
+        ("national", ""): {"received": 35, "received_web": 24, "received_counter": 11},
+    }
+    for area, cells in published.items():
+        for measure in measures:
+            value = true[area].get(measure, 0)
+            cell = cells[measure]
+            if value < 10:
+                assert cell.hidden == SMALL and cell.display() == "< 10", (area, measure)
+            elif cell.published:
+                assert cell.value == value, (area, measure)
+    # The region's 11 at a counter would pin both offices' were everything else shown:
+    # something more is hidden ("x"), never a count under 10.
+    assert any(cells[m].hidden == COMPLEMENTARY for cells in published.values() for m in measures)
+    # Independently: every relation a reader knows, and no hidden cell it determines.
+    relations = []
+    for area in published:
+        relations.append({(area, "received"): 1, **{(area, m): -1 for m in channel_measures()}})
+    for measure in measures:
+        relations.append({(("region", region), measure): 1, **{(o, measure): -1 for o in offices}})
+        relations.append({(("national", ""), measure): 1, (("region", region), measure): -1})
+    hidden = {
+        (area, m) for area, cells in published.items() for m in measures if not cells[m].published
+    }
+    assert not determined_by_elimination(relations, hidden) & hidden
+    # And no small count is left a single value by what the markers say: the offices'
+    # counters could be (8, 3) or, e.g., (9, 3), as far as a reader can tell.
+    from mizan.transparency.suppression import pinned
+
+    status = {
+        (area, m): cells[m].hidden
+        for area, cells in published.items()
+        for m in measures
+        if cells[m].hidden
+    }
+    value = {
+        (area, m): cells[m].value if cells[m].published else true[area].get(m, 0)
+        for area, cells in published.items()
+        for m in measures
+    }
+    assert not pinned(relations, status, value, 10)
 
 
 def test_a_frozen_figure_of_last_month_stays_hidden():
@@ -449,13 +622,20 @@ def dashboard_page_is_complete(language):
     assert response.status_code == 200
     page = response.content.decode()
     assert ('dir="rtl"' if language == "ar" else 'dir="ltr"') in page
-    assert page.count("<svg") == 3 and page.count('role="img"') == 3
-    for chart in ("chart-monthly", "chart-ages", "chart-outcomes"):
+    assert page.count("<svg") == 4 and page.count('role="img"') == 4
+    for chart in ("chart-monthly", "chart-ages", "chart-outcomes", "chart-channels"):
         # Named by its title, described by its description (not both in the name, which
         # a screen reader would then read twice).
         assert f'aria-labelledby="{chart}-title" aria-describedby="{chart}-desc"' in page
         assert f'<title id="{chart}-title">' in page and f'<desc id="{chart}-desc">' in page
-    assert page.count("<table") >= 4 and page.count("<caption id=") >= 4
+    assert page.count("<table") >= 5 and page.count("<caption id=") >= 5
+    # Requests by channel: a chart and its table, with its total (the requests received).
+    assert 'id="channels-caption"' in page
+    channels_table = page.split('id="channels-caption"')[1].split("</table>")[0]
+    assert channels_table.count("<tr>") == 1 + 7 + 1  # head, seven channels, total
+    # A total over months hides as soon as one month hides a part ("x"): the period's
+    # single requests by telephone or post are not shown.
+    assert "<td>x</td>" in channels_table and "<td>1</td>" not in channels_table
     # Tables wider than a phone scroll in a box a keyboard can reach (and name).
     assert page.count('class="table-wrap" role="region"') == page.count('class="table-wrap"')
     assert "&lt; 10" in page  # the small counts of this history
@@ -486,6 +666,34 @@ def test_the_data_page_lists_files_definitions_and_licence(history, settings):
         assert "/transparency/data/complaint-2025-01.json" in page
         for column in ("received", "median_days", "pending_over_12m", "sms_not_reached"):
             assert f"<code>{column}</code>" in page
+        for column in channel_measures():
+            assert f"<code>{column}</code>" in page
+        # The licence's name is a proper name, shown as written and linked to its text;
+        # in a page of another language it says which language it is in (WCAG 3.1.2).
+        licence = re.search(r'<p class="licence">.*?</p>', page, re.S).group(0)
+        link = f'<a href="{settings.MIZAN_TRANSPARENCY_LICENCE_URL}"'
+        if language == "en":
+            assert f"{link}>{settings.MIZAN_TRANSPARENCY_LICENCE}</a>" in licence
+        else:
+            assert f'{link} lang="en" dir="ltr">' in licence
+        assert "-metadata.json" in page  # where the CSV files' licence is, for programs
+
+
+def test_a_licence_named_in_french_is_marked_as_french(history, settings):
+    settings.MIZAN_TRANSPARENCY_LICENCE = "Licence Ouverte / Open Licence version 2.0"
+    settings.MIZAN_TRANSPARENCY_LICENCE_URL = (
+        "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    )
+    settings.MIZAN_TRANSPARENCY_LICENCE_LANG = "fr"
+    transparency_refresh(since=date(2024, 12, 1))
+    french = Client().get("/fr/transparency/data/").content.decode()
+    assert 'lang="fr"' not in re.search(r'<p class="licence">.*?</p>', french, re.S).group(0)
+    arabic = Client().get("/ar/transparency/data/").content.decode()
+    licence = re.search(r'<p class="licence">.*?</p>', arabic, re.S).group(0)
+    assert 'lang="fr" dir="ltr">Licence Ouverte / Open Licence version 2.0</a>' in licence
+    assert "ترخيص مفتوح" in licence  # the line around the name is in the page's language
+    data = json.loads(Client().get("/transparency/data/complaint-2025-01.json").content)
+    assert (data["licence"], data["licence_lang"]) == (settings.MIZAN_TRANSPARENCY_LICENCE, "fr")
 
 
 def test_the_open_data_files_parse_with_their_documented_columns(history, settings):
@@ -510,8 +718,30 @@ def open_data_files_are_complete(client, settings):
     national = next(row for row in rows if row["level"] == "national")
     assert national["month"] == "2025-03" and national["decided"] == "3"
     assert national["area_name_ar"] and national["area_name_fr"]
+    for row in rows:  # the channels add up to the requests received, in every row
+        assert sum(int(row[m]) for m in channel_measures()) == int(row["received"])
 
-    data = json.loads(client.get("/transparency/data/complaint-2025-03.json").content)
+    # The CSV holds only its header and its rows; its licence travels in the HTTP
+    # headers and in its "CSV on the Web" companion, which describes its columns.
+    links = response["Link"]
+    assert f'<{settings.MIZAN_TRANSPARENCY_LICENCE_URL}>; rel="license"' in links
+    metadata_url = "/transparency/data/complaint-2025-03.csv-metadata.json"
+    assert f'<{metadata_url}>; rel="describedby"; type="application/csvm+json"' in links
+    assert 'rel="describedby"; type="text/html"' in links  # the data dictionary
+    metadata_response = client.get(metadata_url)
+    assert metadata_response["Content-Type"] == "application/csvm+json"
+    metadata = json.loads(metadata_response.content)
+    assert metadata["url"].endswith("/transparency/data/complaint-2025-03.csv")
+    assert metadata["dc:license"] == {"@id": settings.MIZAN_TRANSPARENCY_LICENCE_URL}
+    assert metadata["dc:rights"]["@value"] == settings.MIZAN_TRANSPARENCY_LICENCE
+    assert [c["name"] for c in metadata["tableSchema"]["columns"]] == header
+    received = next(c for c in metadata["tableSchema"]["columns"] if c["name"] == "received")
+    assert received["null"] == ["<0", "x", ""]  # this test's threshold is 0
+    assert client.get("/transparency/data/complaint-1999-01.csv-metadata.json").status_code == 404
+
+    json_response = client.get("/transparency/data/complaint-2025-03.json")
+    assert 'rel="license"' in json_response["Link"]
+    data = json.loads(json_response.content)
     assert data["columns"] == file_columns("complaint") and data["month"] == "2025-03"
     assert data["licence"] == settings.MIZAN_TRANSPARENCY_LICENCE
     national = next(row for row in data["rows"] if row["level"] == "national")
@@ -519,7 +749,10 @@ def open_data_files_are_complete(client, settings):
 
     catalogue = json.loads(client.get("/transparency/data/catalogue.json").content)
     assert any(
-        f["month"] == "2025-03" and f["procedure"] == "complaint" for f in catalogue["files"]
+        f["month"] == "2025-03"
+        and f["procedure"] == "complaint"
+        and f["csv_metadata"].endswith(metadata_url)
+        for f in catalogue["files"]
     )
     assert client.get("/transparency/data/complaint-1999-01.csv").status_code == 404
     assert client.get("/transparency/data/nothing-2025-01.json").status_code == 404

@@ -168,7 +168,7 @@ def percent_text(value: float | None) -> str:
 
 
 def dashboard_charts(figures, *, rtl: bool) -> dict[str, Chart]:
-    """The dashboard's three charts, from its (already suppressed) figures."""
+    """The dashboard's four charts, from its (already suppressed) figures."""
     months = figures.months
     first, last = months[0].label, months[-1].label
     monthly = column_chart(
@@ -214,4 +214,16 @@ def dashboard_charts(figures, *, rtl: bool) -> dict[str, Chart]:
         rtl=rtl,
         maximum=1000,
     )
-    return {"monthly": monthly, "ages": ages, "outcomes": outcomes}
+    channels = bar_chart(
+        chart_id="chart-channels",
+        title=_("Requests received by channel, %(first)s to %(last)s")
+        % {"first": first, "last": last},
+        description=_(
+            "One bar per channel through which the requests reached the office (online "
+            "or helped by an agent); the table after the chart gives every figure."
+        ),
+        rows=[(label, cell, str(cell)) for label, cell, _share in figures.channels],
+        css="bar-channel",
+        rtl=rtl,
+    )
+    return {"monthly": monthly, "ages": ages, "outcomes": outcomes, "channels": channels}

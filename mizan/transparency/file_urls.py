@@ -9,6 +9,11 @@ app_name = "transparency_files"
 urlpatterns = [
     path("catalogue.json", views.catalogue, name="catalogue"),
     re_path(
+        r"^(?P<procedure>[a-z_]+)-(?P<month>\d{4}-\d{2})\.csv-metadata\.json$",
+        views.csv_metadata,
+        name="csv_metadata",
+    ),
+    re_path(
         r"^(?P<procedure>[a-z_]+)-(?P<month>\d{4}-\d{2})\.(?P<extension>csv|json)$",
         views.open_data_file,
         name="file",

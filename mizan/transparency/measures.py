@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from mizan.procedures.common import CHANNELS
 from mizan.procedures.registry import get_procedure
 
 from .targets import outcome_codes
 
 OUTCOME_PREFIX = "outcome_"
+# Requests received through each channel (`Case.channel`): received_web, received_counter...
+CHANNEL_PREFIX = "received_"
+CHANNEL_CODES = tuple(code for code, _label in CHANNELS)
+CHANNEL_LABELS: dict[str, Promise] = dict(CHANNELS)
 AGE_MEASURES = ("pending_under_1m", "pending_1_3m", "pending_3_12m", "pending_over_12m")
 TIME_MEASURES = ("median_days", "p90_days")
 
@@ -156,8 +161,18 @@ def outcome_measures(procedure: str) -> list[str]:
     return [f"{OUTCOME_PREFIX}{code}" for code in outcome_codes(procedure)]
 
 
+def channel_measures() -> list[str]:
+    """The requests received through each channel; they add up to `received`."""
+    return [f"{CHANNEL_PREFIX}{code}" for code in CHANNEL_CODES]
+
+
+def channel_label(code: str) -> Promise:
+    return CHANNEL_LABELS.get(code, code)
+
+
 def count_measures(procedure: str) -> list[str]:
-    """Every count published for the procedure, in the files' column order."""
+    """Every count published for the procedure, in the files' column order (columns
+    added later come last, so that a program reading columns by position still works)."""
     return [
         "received",
         "decided",
@@ -168,6 +183,7 @@ def count_measures(procedure: str) -> list[str]:
         *AGE_MEASURES,
         "sms_delivered",
         "sms_not_reached",
+        *channel_measures(),
     ]
 
 
@@ -181,4 +197,6 @@ def file_columns(procedure: str) -> list[str]:
 def measure_label(procedure: str, code: str) -> Promise:
     if code.startswith(OUTCOME_PREFIX):
         return outcome_label(procedure, code.removeprefix(OUTCOME_PREFIX))
+    if code.startswith(CHANNEL_PREFIX):
+        return channel_label(code.removeprefix(CHANNEL_PREFIX))
     return MEASURES_BY_CODE[code].label

@@ -17,6 +17,9 @@ class MonthlyRollup(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     month = models.DateField()  # its first day
     received = models.PositiveIntegerField(default=0)
+    # Channel code -> requests received through it (they add up to `received`). Null on
+    # rollups computed before channels were counted: the next refresh recomputes them.
+    channels = models.JSONField(null=True, default=dict)
     # First decision in the month (a later second outcome is not counted again).
     decided = models.PositiveIntegerField(default=0)
     outcomes = models.JSONField(default=dict)  # outcome code -> decisions

@@ -21,7 +21,11 @@ from mizan.reference.models import Region
 from .measures import (
     AGE_LABELS,
     AGE_MEASURES,
+    CHANNEL_CODES,
+    CHANNEL_PREFIX,
     OUTCOME_PREFIX,
+    channel_label,
+    channel_measures,
     count_measures,
     file_columns,
     outcome_label,
@@ -174,6 +178,8 @@ class Dashboard:
     within_target_share: float | None
     ages: list[tuple[str, Cell]]
     outcomes: list[tuple[str, Cell, float | None]]
+    # (channel's label, requests received through it, share of all requests received)
+    channels: list[tuple[str, Cell, float | None]]
     sms_delivered_share: float | None
     threshold: int = field(default_factory=min_cell)
 
@@ -209,12 +215,16 @@ def dashboard(selection: Selection) -> Dashboard:
         if row is None:
             cells = _empty_cells(procedure)
         else:
-            cells = {m: Cell.from_stored(stored) for m, stored in row.cells.items()}
+            # A month published before channels were counted has no channel figures
+            # until the next refresh republishes it: "—", and "x" in a total over it.
+            cells = {m: Cell(None, TOO_FEW) for m in channel_measures()}
+            cells.update({m: Cell.from_stored(stored) for m, stored in row.cells.items()})
             histogram.update({int(d): n for d, n in row.decision_days.items()})
         months.append(MonthFigures(month=month, cells=cells, in_progress=month == now_month))
 
     flows = ["received", "decided", "decided_within_target", "decided_after_target"]
     flows += [*outcome_measures(procedure), "sms_delivered", "sms_not_reached"]
+    flows += channel_measures()
     totals = {m: combine(figures.cells[m] for figures in months) for m in flows}
     enough = sum(histogram.values()) >= min_cell()
     with_target = combine([totals["decided_within_target"], totals["decided_after_target"]])
@@ -237,6 +247,14 @@ def dashboard(selection: Selection) -> Dashboard:
                 share(totals[m], totals["decided"]),
             )
             for m in outcome_measures(procedure)
+        ],
+        channels=[
+            (
+                str(channel_label(code)),
+                totals[f"{CHANNEL_PREFIX}{code}"],
+                share(totals[f"{CHANNEL_PREFIX}{code}"], totals["received"]),
+            )
+            for code in CHANNEL_CODES
         ],
         sms_delivered_share=share(totals["sms_delivered"], reached),
     )
@@ -290,6 +308,11 @@ def open_data_files() -> list[tuple[str, date]]:
         .order_by("-month", "procedure")
         .values_list("procedure", "month")
     )
+
+
+def open_data_published(*, procedure: str, month: date) -> bool:
+    """Whether the month's files exist (one indexed row, not the whole file)."""
+    return PublishedArea.objects.filter(procedure=procedure, month=month, level=NATIONAL).exists()
 
 
 def open_data_rows(*, procedure: str, month: date) -> list[dict] | None:

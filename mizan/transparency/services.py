@@ -33,7 +33,14 @@ from mizan.notifications.models import FAILURE_STATUSES, Notification
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.procedures.workflow import WITHDRAWN
 
-from .measures import AGE_MEASURES, OUTCOME_PREFIX, count_measures, outcome_measures
+from .measures import (
+    AGE_MEASURES,
+    CHANNEL_PREFIX,
+    OUTCOME_PREFIX,
+    channel_measures,
+    count_measures,
+    outcome_measures,
+)
 from .models import MonthlyRollup, PublishedArea
 from .periods import add_months, month_bounds, month_of, month_start, months_between
 from .suppression import TOO_FEW, Cell, min_cell, suppress
@@ -59,7 +66,8 @@ def transparency_refresh(month: date | None = None, *, since: date | None = None
     Running it twice changes nothing.
 
     On the very first run (no rollup yet) every month since the first request is
-    computed.
+    computed; a daily run also recomputes every month from the first rollup made before
+    channels were counted (`channels` null), so that an upgrade fills them in.
     """
     current = month_of(timezone.now())
     first = since or month
@@ -74,6 +82,15 @@ def transparency_refresh(month: date | None = None, *, since: date | None = None
         recompute = list(months_between(month_of(first_filed) if first_filed else current, current))
     else:
         recompute = [add_months(current, -1), current]
+    # Rollups made before channels were counted: a publication from them would break
+    # "the channels add up to the requests received", so they are recomputed — all of
+    # them on a daily run, those that will be republished on any run.
+    without_channels = set(
+        MonthlyRollup.objects.filter(channels__isnull=True).values_list("month", flat=True)
+    )
+    if without_channels and month is None and since is None:
+        recompute = list(months_between(min(min(without_channels), recompute[0]), current))
+    recompute = sorted({*recompute, *(m for m in without_channels if m >= min(recompute))})
     holidays = HolidayCalendar()
     for procedure in PROCEDURES:
         targets = decision_targets(procedure)
@@ -104,17 +121,23 @@ def rollups_compute(
     outcome_states = get_procedure(procedure).workflow.outcome_states()
     decision_statuses = list(outcome_states)
     figures: dict[int, dict] = defaultdict(
-        lambda: {"counts": Counter(), "outcomes": Counter(), "days": Counter()}
+        lambda: {
+            "counts": Counter(),
+            "outcomes": Counter(),
+            "days": Counter(),
+            "channels": Counter(),
+        }
     )
 
     received = (
         Case.objects.filter(procedure=procedure, submitted_at__gte=start, submitted_at__lt=end)
-        .values("unit_id")
+        .values("unit_id", "channel")
         .annotate(requests=Count("id"))
         .order_by()
     )
     for row in received:
         figures[row["unit_id"]]["counts"]["received"] += row["requests"]
+        figures[row["unit_id"]]["channels"][row["channel"]] += row["requests"]
 
     # The first decision of each case falls in the month when no decision came before
     # it (the same instant is broken by id, so that a case is never counted twice).
@@ -218,6 +241,7 @@ def rollups_compute(
             unit_id=unit_id,
             month=month,
             outcomes=dict(unit_figures["outcomes"]),
+            channels=dict(unit_figures["channels"]),
             decision_days={str(days): n for days, n in sorted(unit_figures["days"].items())},
             refreshed_at=now,
             **unit_figures["counts"],
@@ -250,6 +274,8 @@ def _rollup_counts(rollup: MonthlyRollup, measures: list[str]) -> dict[str, int]
     for measure in measures:
         if measure.startswith(OUTCOME_PREFIX):
             counts[measure] = rollup.outcomes.get(measure.removeprefix(OUTCOME_PREFIX), 0)
+        elif measure.startswith(CHANNEL_PREFIX):
+            counts[measure] = (rollup.channels or {}).get(measure.removeprefix(CHANNEL_PREFIX), 0)
         else:
             counts[measure] = getattr(rollup, measure)
     return counts
@@ -365,8 +391,8 @@ def publication_compute(*, procedure: str, month: date) -> int:
 
 def _relations(procedure, measures, areas, members) -> list[dict]:
     """Everything a reader can add up: each area's figures to its parent's, the
-    outcomes to the decisions, the decisions with a target to within + after it, the
-    ages to the pending requests."""
+    outcomes to the decisions, the channels to the requests received, the decisions
+    with a target to within + after it, the ages to the pending requests."""
     relations = []
     for (level, code), parts in members.items():
         if not parts:
@@ -377,12 +403,14 @@ def _relations(procedure, measures, areas, members) -> list[dict]:
                 relation[(part_level, part_code, measure)] = -1
             relations.append(relation)
     outcomes = outcome_measures(procedure)
+    channels = channel_measures()
     targeted = targeted_codes(procedure, decision_targets(procedure))
     for level, code, _region in areas:
         relations.append({(level, code, "decided"): 1, **{(level, code, m): -1 for m in outcomes}})
         relations.append(
             {(level, code, "pending"): 1, **{(level, code, m): -1 for m in AGE_MEASURES}}
         )
+        relations.append({(level, code, "received"): 1, **{(level, code, m): -1 for m in channels}})
         if targeted is not None:
             relations.append(
                 {

@@ -15,6 +15,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         reference_load()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language: a request leaves its language
+    active in the thread, and a later test's message would otherwise be in Arabic."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def reference_data(db):
     """Morocco's shipped reference data and the units (loaded once per database state)."""

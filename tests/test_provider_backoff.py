@@ -22,6 +22,7 @@ from mizan.notifications.services import (
     notifications_dispatch,
     provider_mark_down,
     provider_probe_claim,
+    provider_probe_delay,
 )
 from mizan.testing.fake_sms_http import FakeSmsServer
 
@@ -178,6 +179,15 @@ def test_a_permanent_refusal_is_an_answer_the_provider_is_up(reference_data, pro
     bad.refresh_from_db()
     assert bad.status == Status.PERMANENT_FAILURE
     assert ProviderHealth.objects.get(provider="agg").down_since is None
+
+
+def test_the_probe_interval_doubles_from_the_retry_base_up_to_a_minute(settings):
+    settings.MIZAN_SMS_RETRY_BASE_SECONDS = 30
+    settings.MIZAN_SMS_RETRY_MAX_SECONDS = 3600
+    settings.MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS = 60
+    assert [provider_probe_delay(n) for n in (1, 2, 3, 1000)] == [30, 60, 60, 60]
+    settings.MIZAN_SMS_RETRY_MAX_SECONDS = 45  # never longer than a message's own
+    assert provider_probe_delay(5) == 45
 
 
 @pytest.mark.django_db(transaction=True)

@@ -920,9 +920,12 @@ RUSH = {"book": 6, "file": 1, "confirm": 1, "track": 1}
 # No code can come while the gateway is down: walk-in citizens post the form (its code is
 # queued) and will come back; those who had their code before go on filing.
 OUTAGE = {"post_form": 2, "confirm": 3, "track": 3}
-# The retry policy's defaults (config/settings.py): MIZAN_SMS_RETRY_BASE_SECONDS, _MAX_.
+# The retry policy's defaults (config/settings.py): MIZAN_SMS_RETRY_BASE_SECONDS, _MAX_,
+# and MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS (a provider down is probed at most this far
+# apart, and its waiting messages are due when it answers).
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
+PROVIDER_PROBE_MAX_SECONDS = 60
 
 
 class Run:
@@ -1151,11 +1154,15 @@ class Run:
         up = time.time()
         self.gateway.start()
         self.load.set_phase("SMS gateway back", NORMAL)
-        # How long the retry policy may take to try them all again: the back-off step the
-        # most tried message has reached (docs/notifications.md, "Retries"; the
-        # settings' defaults), plus a margin; never past --drain-limit.
+        # How long the retry policy may take to try them all again: the provider's next
+        # probe, or the back-off step the most tried message has reached if longer
+        # (docs/notifications.md, "Retries"; the settings' defaults), plus a margin;
+        # never past --drain-limit.
         most = max((attempts for _ref, attempts in waiting), default=0)
-        backoff = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(most - 1, 0))
+        backoff = max(
+            PROVIDER_PROBE_MAX_SECONDS,
+            min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(most - 1, 0)),
+        )
         bound = min(args.drain_limit, backoff + 120)
         log(
             f"SMS gateway back: {backlog} SMS waiting, up to {most} attempts made: "

@@ -298,6 +298,10 @@ MIZAN_SMS_SENDER = env.str("MIZAN_SMS_SENDER", default="MIZAN")
 MIZAN_SMS_RETRY_BASE_SECONDS = env.float("MIZAN_SMS_RETRY_BASE_SECONDS", default=30)
 MIZAN_SMS_RETRY_MAX_SECONDS = env.float("MIZAN_SMS_RETRY_MAX_SECONDS", default=3600)
 MIZAN_SMS_RETRY_WINDOW_SECONDS = env.float("MIZAN_SMS_RETRY_WINDOW_SECONDS", default=24 * 3600)
+# A provider found down is asked again by one message at a time, from the retry base,
+# doubled at each failure, capped here (and by MIZAN_SMS_RETRY_MAX_SECONDS): its waiting
+# messages are all due as soon as it answers.
+MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS = env.float("MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS", default=60)
 # A worker that dies while sending leaves the message for another one after this delay.
 MIZAN_SMS_LEASE_SECONDS = env.float("MIZAN_SMS_LEASE_SECONDS", default=60)
 # A message handed to a provider with no final receipt by then is a technical failure.

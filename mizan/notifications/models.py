@@ -69,6 +69,9 @@ class Notification(models.Model):
     # to it, with the same client reference, and never to a provider that cannot
     # deduplicate.
     uncertain_provider = models.CharField(max_length=40, blank=True)
+    # Put back because every provider it may go to was down (`ProviderHealth`): due
+    # again as soon as one of them answers, not at a back-off of its own.
+    waiting_for_provider = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -149,6 +152,30 @@ class ProviderMessage(models.Model):
                 fields=["provider", "message_id"], name="unique_provider_message"
             ),
         ]
+
+
+class ProviderHealth(models.Model):
+    """Whether an SMS provider answers, shared by every worker through the database.
+
+    A provider that refused for now (connection refused, time-out, 5xx, 429) or did not
+    answer is down: until it answers again, one message at a time asks it (a probe,
+    claimed by a conditional UPDATE on `next_probe_at`), with a back-off of its own
+    capped at `MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS`; the messages waiting for it are not
+    attempts. The first answer marks it up and makes every waiting message due.
+    No row, or `down_since` empty: the provider is up.
+    """
+
+    provider = models.CharField(max_length=40, unique=True)
+    # Temporary failures since it last answered.
+    failures = models.PositiveIntegerField(default=0)
+    down_since = models.DateTimeField(null=True, blank=True)
+    # When a message may ask it again; pushed by a lease while a probe is in flight.
+    next_probe_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({'down' if self.down_since else 'up'})"
 
 
 class DeliveryReceipt(models.Model):

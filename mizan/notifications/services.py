@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 
 from .encoding import sms_cost, sms_shape
 from .gateways import (
+    GatewayError,
     OutboundSms,
     PermanentGatewayError,
     TemporaryGatewayError,
@@ -44,6 +45,7 @@ from .models import (
     InboundSms,
     MessageTemplate,
     Notification,
+    ProviderHealth,
     ProviderMessage,
 )
 from .phones import e164
@@ -288,12 +290,13 @@ def notification_deliver(*, notification_id: int) -> str:
     wins the conditional claim sends, and a row another worker holds is left alone
     until its lease expires.
     """
-    from .routing import candidate_providers
+    from .routing import ProviderStates
 
     now = timezone.now()
     notification = Notification.objects.filter(id=notification_id).first()
     if notification is None or not _claimable(notification, now):
         return "skipped"
+    states = ProviderStates.load()
 
     uncertain_provider = notification.uncertain_provider
     if notification.status == Status.SENDING and notification.provider:
@@ -301,7 +304,7 @@ def notification_deliver(*, notification_id: int) -> str:
         # have the message.
         uncertain_provider = notification.provider
     first_choice = uncertain_provider or (
-        candidate_providers()[0].name if notification.channel == Notification.Channel.SMS else ""
+        states.first_choice(now) if notification.channel == Notification.Channel.SMS else ""
     )
     claimed = Notification.objects.filter(
         id=notification.id, status=notification.status, attempts=notification.attempts
@@ -320,7 +323,7 @@ def notification_deliver(*, notification_id: int) -> str:
     notification.provider = first_choice
     notification.uncertain_provider = uncertain_provider
 
-    accepted = _attempt(notification, now=now)
+    accepted = _attempt(notification, now=now, states=states)
     if accepted is not None:
         _record_accepted([(notification, accepted)])
     return notification.status
@@ -333,15 +336,18 @@ def notifications_dispatch(
 
     The common path: one claim (`SKIP LOCKED`, so workers share the backlog without
     waiting on each other) and one write of the results per batch, instead of a task,
-    a claim and several writes per message. A provider that refuses for now ends the
-    batch: the rest is put back for later untried, not sent to a provider that is
-    down one timeout at a time.
+    a claim and several writes per message. A provider found down is recorded so
+    (`provider_mark_down`): the rest of the batch goes to another provider, or is put
+    back untried until the next probe, without a request each; messages waiting for
+    providers that are down and not due for a probe are not claimed. Another
+    temporary failure (the mail server, a rate limit) ends the batch: the rest is put
+    back for later untried.
     """
     started = time.monotonic()
     handled = 0
     provider_down = False
     while not provider_down and time.monotonic() - started < max_seconds:
-        claimed = _claim_due(batch)
+        claimed, states = _claim_due(batch)
         if not claimed:
             return handled
         handled += len(claimed)
@@ -351,6 +357,7 @@ def notifications_dispatch(
             with transaction.atomic():
                 dispatch_ensure()
         accepted: list[tuple[Notification, object]] = []
+        waiting: list[Notification] = []
         leased_at = time.monotonic()
         for index, notification in enumerate(claimed):
             rest = claimed[index + 1 :]
@@ -358,7 +365,7 @@ def notifications_dispatch(
                 # A slow provider: keep the rest of the batch ours.
                 _lease_renew(rest)
                 leased_at = time.monotonic()
-            result = _attempt(notification, now=timezone.now())
+            result = _attempt(notification, now=timezone.now(), states=states, waiting=waiting)
             if result is not None and _deduplicates(result.provider):
                 # Recorded with the batch: a worker killed before that asks again with
                 # the same client reference, which this provider deduplicates.
@@ -366,13 +373,19 @@ def notifications_dispatch(
             elif result is not None:
                 # This provider would send it twice if asked again: record it now.
                 _record_accepted([(notification, result)])
-            elif notification.status == Status.TEMPORARY_FAILURE and rest:
-                # The rest goes back with a dispatch of its own at the retry time; this
-                # run ends, rather than claim again what comes due meanwhile and ask a
-                # provider that is down once per round until the time is up.
+            elif (
+                notification.status == Status.TEMPORARY_FAILURE
+                and not notification.waiting_for_provider
+                and rest
+            ):
+                # Not a provider down (the mail server, a rate limit, a gateway bug): the
+                # rest goes back with a dispatch of its own at the retry time; this run
+                # ends, rather than claim again what comes due meanwhile.
                 _release(rest, reason=notification.failure_reason)
                 provider_down = True
                 break
+        if waiting:
+            _wait_for_providers(waiting)
         if accepted:
             _record_accepted(accepted)
     if provider_down:
@@ -383,22 +396,37 @@ def notifications_dispatch(
     return handled
 
 
-def _claim_due(limit: int) -> list[Notification]:
-    """Move up to `limit` due messages to "sending" for this worker, oldest due first."""
-    from .routing import candidate_providers
+def _claim_due(limit: int):
+    """Move up to `limit` due messages to "sending" for this worker, oldest due first.
+
+    Returns them with the providers' states read for the claim. An SMS that could only
+    go to providers down and not yet due for a probe is left where it is (unless its
+    retry window is over: it is claimed to be ended).
+    """
+    from .routing import ProviderStates, provider_configs
 
     now = timezone.now()
-    first_choice = candidate_providers()[0].name
+    states = ProviderStates.load()
+    first_choice = states.first_choice(now)
     due = Notification.objects.filter(
         status__in=[Status.QUEUED, Status.TEMPORARY_FAILURE], next_attempt_at__lte=now
     ).order_by("next_attempt_at", "id")
+    blocked = states.blocked(now)
+    if blocked:
+        if all(config.name in blocked for config in provider_configs()):
+            blocked.add("")  # a message free to go anywhere has nowhere to go
+        due = due.filter(
+            Q(channel=Notification.Channel.EMAIL)
+            | ~Q(uncertain_provider__in=sorted(blocked))
+            | Q(give_up_at__lte=now)
+        )
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         # On SQLite the transaction holds the only write lock: nobody claims in between.
         ids = list(due.values_list("id", flat=True)[:limit])
         if not ids:
-            return []
+            return [], states
         Notification.objects.filter(id__in=ids).update(
             status=Status.SENDING,
             attempts=F("attempts") + 1,
@@ -412,7 +440,8 @@ def _claim_due(limit: int) -> list[Notification]:
             ),
             updated_at=now,
         )
-        return list(Notification.objects.filter(id__in=ids).order_by("next_attempt_at", "id"))
+        claimed = Notification.objects.filter(id__in=ids).order_by("next_attempt_at", "id")
+        return list(claimed), states
 
 
 def _lease_renew(notifications: list[Notification]) -> None:
@@ -435,20 +464,61 @@ def _release(notifications: list[Notification], *, reason: str) -> None:
             attempts=F("attempts") - 1,
             next_attempt_at=next_attempt,
             lease_expires_at=None,
+            waiting_for_provider=False,
             failure_reason=f"not tried: {reason}"[:200],
             updated_at=now,
         )
         dispatch_notifications.using(run_after=next_attempt).enqueue()
 
 
-def _attempt(notification: Notification, *, now):
+def _wait_for_providers(notifications: list[Notification]) -> None:
+    """Put back claimed messages that no provider could be asked for (all down, another
+    message probing): not an attempt, and due again at the next probe, or as soon as a
+    provider answers (`provider_mark_up`), whatever their own back-off would be.
+
+    The providers' rows are read again under lock: one marked up meanwhile has made
+    the waiting messages due before these were back, so these are made due now.
+    """
+    from .routing import ProviderStates
+
+    with transaction.atomic():
+        now = timezone.now()
+        states = ProviderStates.load(lock=True)
+        groups: dict = {}
+        for notification in notifications:
+            at = states.next_try_at(now, only=notification.uncertain_provider or None)
+            if notification.give_up_at and notification.give_up_at < at:
+                at = notification.give_up_at  # due then, to be ended as a technical failure
+            groups.setdefault(at, []).append(notification)
+        for at, group in groups.items():
+            Notification.objects.filter(id__in=[n.id for n in group], status=Status.SENDING).update(
+                status=Status.TEMPORARY_FAILURE,
+                attempts=F("attempts") - 1,
+                next_attempt_at=at,
+                lease_expires_at=None,
+                waiting_for_provider=True,
+                failure_reason="not tried: every provider is down, waiting for its next probe",
+                updated_at=now,
+            )
+            for notification in group:
+                notification.status = Status.TEMPORARY_FAILURE
+                notification.attempts -= 1
+                notification.next_attempt_at = at
+                notification.waiting_for_provider = True
+        if any(at <= now for at in groups):
+            dispatch_ensure()
+
+
+def _attempt(notification: Notification, *, now, states=None, waiting=None):
     """One attempt at a claimed ("sending") message.
 
     Returns the provider's `Accepted` for the caller to record (in a batch), or None
     when the outcome was recorded here: a failure, a retry, an e-mail sent, or a
-    message not asked again for fear of a duplicate.
+    message not asked again for fear of a duplicate. A message no provider could be
+    asked for (all down) is appended to `waiting` for the caller to put back with the
+    rest of its batch, or put back here when there is no such list.
     """
-    from .routing import sms_send
+    from .routing import ProvidersDown, sms_send
 
     if notification.give_up_at and now >= notification.give_up_at:
         _fail(notification, Status.TECHNICAL_FAILURE, reason="gave up after the retry window")
@@ -479,7 +549,17 @@ def _attempt(notification: Notification, *, now):
         sender=settings.MIZAN_SMS_SENDER,
     )
     try:
-        accepted, _config = sms_send(sms, only=uncertain_provider or None, on_attempt=on_attempt)
+        accepted, _config = sms_send(
+            sms, only=uncertain_provider or None, on_attempt=on_attempt, states=states
+        )
+    except ProvidersDown:
+        notification.status = Status.TEMPORARY_FAILURE
+        notification.waiting_for_provider = True
+        if waiting is not None:
+            waiting.append(notification)
+        else:
+            _wait_for_providers([notification])
+        return None
     except PermanentGatewayError as error:
         notification.provider = error.provider or notification.provider
         _fail(
@@ -494,10 +574,10 @@ def _attempt(notification: Notification, *, now):
         if not _deduplicates(notification.uncertain_provider):
             _mark_sent_unconfirmed(notification, provider_status=error.provider_status)
             return None
-        _retry_later(notification, error)
+        _retry_later(notification, error, states=states)
         return None
     except TemporaryGatewayError as error:
-        _retry_later(notification, error)
+        _retry_later(notification, error, states=states)
         return None
     except Exception as error:  # a gateway bug must not leave the message in "sending"
         logger.exception("SMS gateway failed on notification %s", notification.id)
@@ -597,10 +677,24 @@ def _record_accepted(items) -> None:
         _apply_unmatched_receipts(provider=provider, message_ids=message_ids)
 
 
-def _retry_later(notification: Notification, error: TemporaryGatewayError) -> None:
+def _retry_later(notification: Notification, error: GatewayError, *, states=None) -> None:
+    """Schedule the next attempt of a message that failed for now, or give up.
+
+    When the failure was its provider's (now recorded down), the message waits for the
+    provider, not for a back-off of its own: it is due at the provider's next probe, or
+    as soon as it answers. Otherwise (the mail server, a rate limit, a gateway bug) it
+    backs off exponentially.
+    """
     now = timezone.now()
-    delay = max(retry_delay(notification.attempts), error.retry_after or 0)
-    next_attempt = now + timedelta(seconds=delay)
+    waiting = bool(states is not None and error.provider and states.is_down(error.provider))
+    if waiting:
+        next_attempt = max(
+            states.next_try_at(now, only=notification.uncertain_provider or None),
+            now + timedelta(seconds=error.retry_after or 0),
+        )
+    else:
+        delay = max(retry_delay(notification.attempts), error.retry_after or 0)
+        next_attempt = now + timedelta(seconds=delay)
     if notification.give_up_at and next_attempt >= notification.give_up_at:
         _fail(
             notification,
@@ -616,6 +710,7 @@ def _retry_later(notification: Notification, error: TemporaryGatewayError) -> No
             status=Status.TEMPORARY_FAILURE,
             next_attempt_at=next_attempt,
             lease_expires_at=None,
+            waiting_for_provider=waiting,
             uncertain_provider=notification.uncertain_provider,
             failure_reason=str(error.reason)[:200],
             provider_status=str(error.provider_status)[:60],
@@ -627,6 +722,7 @@ def _retry_later(notification: Notification, error: TemporaryGatewayError) -> No
             )
     notification.status = Status.TEMPORARY_FAILURE
     notification.next_attempt_at = next_attempt
+    notification.waiting_for_provider = waiting
 
 
 def _mark_sent_unconfirmed(notification: Notification, provider_status: str = "") -> None:
@@ -697,6 +793,122 @@ def _deliver_email(notification: Notification) -> str:
     )
     notification.status = Status.SENT
     return notification.status
+
+
+# --- providers down -------------------------------------------------------------------
+
+
+def provider_probe_delay(failures: int) -> float:
+    """How long a provider down is left alone after its `failures`-th failure in a row:
+    the retry base, doubled each time, capped at a minute (by default) so that a provider
+    that comes back gets its backlog within that."""
+    base = settings.MIZAN_SMS_RETRY_BASE_SECONDS
+    ceiling = min(
+        settings.MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS, settings.MIZAN_SMS_RETRY_MAX_SECONDS
+    )
+    return min(ceiling, base * 2 ** min(max(failures - 1, 0), 30))
+
+
+def _provider_health_locked(name: str) -> ProviderHealth:
+    """The provider's row, locked until the caller's transaction ends (made if new)."""
+    health = ProviderHealth.objects.select_for_update().filter(provider=name).first()
+    if health is not None:
+        return health
+    try:
+        with transaction.atomic():
+            ProviderHealth.objects.create(provider=name, updated_at=timezone.now())
+    except IntegrityError:
+        pass  # another worker made it first
+    return ProviderHealth.objects.select_for_update().get(provider=name)
+
+
+def provider_mark_down(*, name: str, error: GatewayError):
+    """Record that a provider refused for now or did not answer; returns its next probe.
+
+    Every worker then skips it (`ProviderStates`) until then, and a dispatch is waiting
+    for that time: the probe, and the messages that wait for it.
+    """
+    from .tasks import dispatch_notifications
+
+    now = timezone.now()
+    with transaction.atomic():
+        health = _provider_health_locked(name)
+        was_up = health.down_since is None
+        health.failures += 1
+        health.down_since = health.down_since or now
+        delay = max(provider_probe_delay(health.failures), error.retry_after or 0)
+        health.next_probe_at = now + timedelta(seconds=delay)
+        health.last_error = str(error.reason)[:200]
+        health.updated_at = now
+        health.save()
+        dispatch_notifications.using(run_after=health.next_probe_at).enqueue()
+    if was_up:
+        logger.warning(
+            "SMS provider %s down (%s): asked again in %.0f s, by one message",
+            name,
+            error.reason,
+            delay,
+        )
+    return health.next_probe_at
+
+
+def provider_probe_claim(*, name: str) -> tuple[str, object]:
+    """Take a provider's due probe for this message; returns what was found, and the
+    next probe when another message holds it.
+
+    A conditional UPDATE: of workers racing for the probe, one wins and holds it for a
+    lease (`MIZAN_SMS_LEASE_SECONDS`, in case it dies while asking); the provider's
+    answer then records it up or down again.
+    """
+    from .routing import PROBE_UP, PROBE_WAIT, PROBE_WON
+
+    now = timezone.now()
+    won = ProviderHealth.objects.filter(
+        provider=name, down_since__isnull=False, next_probe_at__lte=now
+    ).update(
+        next_probe_at=now + timedelta(seconds=settings.MIZAN_SMS_LEASE_SECONDS), updated_at=now
+    )
+    if won:
+        return PROBE_WON, None
+    row = ProviderHealth.objects.filter(provider=name).values("down_since", "next_probe_at").first()
+    if row is None or row["down_since"] is None:
+        return PROBE_UP, None
+    return PROBE_WAIT, row["next_probe_at"]
+
+
+def provider_mark_up(*, name: str) -> int:
+    """Record that a provider down answered again: every message waiting for it becomes
+    due at once, with a dispatch to take them; returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        health = (
+            ProviderHealth.objects.select_for_update()
+            .filter(provider=name, down_since__isnull=False)
+            .first()
+        )
+        if health is None:
+            return 0
+        ProviderHealth.objects.filter(id=health.id).update(
+            failures=0, down_since=None, next_probe_at=None, updated_at=now
+        )
+        woken = (
+            Notification.objects.filter(
+                status=Status.TEMPORARY_FAILURE,
+                channel=Notification.Channel.SMS,
+                waiting_for_provider=True,
+                next_attempt_at__gt=now,
+            )
+            .filter(Q(uncertain_provider="") | Q(uncertain_provider=name))
+            .update(next_attempt_at=now, updated_at=now)
+        )
+        dispatch_ensure()
+    logger.warning(
+        "SMS provider %s answers again after %.0f s down; %s waiting messages due",
+        name,
+        (now - health.down_since).total_seconds(),
+        woken,
+    )
+    return woken
 
 
 # --- what a final outcome means for the case -----------------------------------------
@@ -834,6 +1046,7 @@ def _receipt_move(notification: Notification, part: ProviderMessage, receipt) ->
 
             notification.status = Status.TEMPORARY_FAILURE
             notification.next_attempt_at = next_attempt
+            notification.waiting_for_provider = False  # the phone's, not the provider's
             # The parts of this attempt no longer decide whether the message arrived.
             ProviderMessage.objects.filter(notification=notification).update(
                 status=PART_RETRIED, updated_at=now

@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from mizan.notifications.selectors import oldest_in_flight_seconds
+from mizan.notifications.selectors import oldest_in_flight_seconds, sms_providers_health
 
 from . import selectors
 
@@ -112,6 +112,25 @@ class DatabaseCollector:
             "Age of the oldest queued, sending or temporarily failed notification (0: none).",
             value=oldest_in_flight_seconds(now),
         )
+
+        provider_up = GaugeMetricFamily(
+            "mizan_sms_provider_up",
+            "1 if the SMS provider answers, 0 while it is recorded down (probed, at most "
+            "MIZAN_SMS_PROVIDER_PROBE_MAX_SECONDS apart).",
+            labels=["provider"],
+        )
+        provider_down_for = GaugeMetricFamily(
+            "mizan_sms_provider_down_seconds",
+            "How long the SMS provider has been recorded down (0: up).",
+            labels=["provider"],
+        )
+        for provider in sms_providers_health():
+            provider_up.add_metric([provider["provider"]], 1 if provider["up"] else 0)
+            down_since = provider["down_since"]
+            seconds = max((now - down_since).total_seconds(), 0.0) if down_since else 0.0
+            provider_down_for.add_metric([provider["provider"]], seconds)
+        yield provider_up
+        yield provider_down_for
 
         depth = GaugeMetricFamily(
             "mizan_task_queue_ready",

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from mizan.notifications.models import DeliveryReceipt, Notification
-from mizan.notifications.selectors import oldest_in_flight_seconds
+from mizan.notifications.selectors import oldest_in_flight_seconds, sms_providers_health
 
 
 def notifications_status() -> dict:
@@ -24,7 +24,19 @@ def notifications_status() -> dict:
         "unmatched_receipts": DeliveryReceipt.objects.filter(
             outcome=DeliveryReceipt.Outcome.UNMATCHED
         ).count(),
+        "providers": [
+            {
+                **provider,
+                "down_since": _iso(provider["down_since"]),
+                "next_probe_at": _iso(provider["next_probe_at"]),
+            }
+            for provider in sms_providers_health()
+        ],
     }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 class Command(BaseCommand):
@@ -47,6 +59,16 @@ class Command(BaseCommand):
             self.stdout.write(f"  {provider:<18} {detail}")
         self.stdout.write(f"Oldest in flight: {status['oldest_in_flight_seconds']} s")
         self.stdout.write(f"Unmatched receipts: {status['unmatched_receipts']}")
+        self.stdout.write("SMS providers:")
+        for provider in status["providers"]:
+            if provider["up"]:
+                state = "up"
+            else:
+                state = (
+                    f"DOWN since {provider['down_since']}, {provider['failures']} failures,"
+                    f" next probe {provider['next_probe_at']}: {provider['last_error']}"
+                )
+            self.stdout.write(f"  {provider['provider']:<18} {state}")
 
 
 def _dumps(value) -> str:

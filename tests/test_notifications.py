@@ -515,3 +515,30 @@ def test_a_message_the_provider_gave_up_on_is_sent_again_as_a_new_message(
         ProviderMessage.objects.filter(notification=sms).values_list("message_id", "status")
     )
     assert parts == {first["id"]: "retried", second["id"]: "delivered"}
+
+
+def test_a_repeated_receipt_of_a_part_given_up_on_does_not_send_it_a_third_time(
+    reference_data, run_worker, settings, fake, fast_retries
+):
+    """Aggregators post a receipt again when our answer was slow: the old part's
+    "expired", arriving while the new message waits for its own receipt, is ignored."""
+    fake.receipt_status = {"+212612340021": "expired"}
+    settings.MIZAN_SMS_GATEWAYS = [aggregator("agg", fake)]
+    filing = file_complaint(phone="+212612340021")
+    run_worker()
+    wait_until(lambda: sms_of(filing.case).status == Status.TEMPORARY_FAILURE)
+
+    fake.receipt_status = {}
+    fake.receipt_delay = 3600  # the new message's receipt is not back yet
+    work_until(run_worker, lambda: sms_of(filing.case).status == Status.SENT)
+    first, second = fake.messages
+
+    answer = fake.send_receipt(first["id"], "expired")
+    assert answer.status_code == 200
+    run_worker()
+    assert len(fake.messages) == 2
+    sms = sms_of(filing.case)
+    assert sms.status == Status.SENT and sms.client_reference == second["client_reference"]
+    assert DeliveryReceipt.objects.filter(message_id=first["id"]).latest("id").outcome == (
+        "ignored"
+    )

@@ -1012,6 +1012,11 @@ def _receipt_move(notification: Notification, part: ProviderMessage, receipt) ->
     status = receipt.status
     if part.status == status or part.status in (Status.DELIVERED, Status.PERMANENT_FAILURE):
         return DeliveryReceipt.Outcome.IGNORED
+    if part.status == PART_RETRIED and status != Status.DELIVERED:
+        # The provider gave up on this part and the message went again as a new one: a
+        # late or repeated receipt of the old part (aggregators post receipts again when
+        # an answer was slow) must not send it a third time. Only its delivery counts.
+        return DeliveryReceipt.Outcome.IGNORED
     part.status = status
     part.updated_at = now
     part.save(update_fields=["status", "updated_at"])

@@ -12,6 +12,8 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from mizan.appointments.models import Booking
+from mizan.appointments.selectors import bookings_for_phone_page
 from mizan.cases.models import Case
 from mizan.core import references
 from mizan.core.errors import DomainError
@@ -80,6 +82,21 @@ def cases_page(*, phone: str, cursor: str | None, limit: int) -> tuple[list[Case
     items, more = _page(rows, field="submitted_at", after=after, limit=limit)
     following = (
         cursor_encode(kind="requests", phone=phone, at=items[-1].submitted_at, pk=items[-1].pk)
+        if more
+        else None
+    )
+    return items, following
+
+
+def bookings_page(
+    *, phone: str, cursor: str | None, limit: int
+) -> tuple[list[Booking], str | None]:
+    """The phone's appointments, newest first (`mizan.appointments.selectors`), with the
+    cursor of the next page."""
+    after = cursor_decode(kind="appointments", phone=phone, cursor=cursor)
+    items, more = bookings_for_phone_page(phone=phone, after=after, limit=limit)
+    following = (
+        cursor_encode(kind="appointments", phone=phone, at=items[-1].created_at, pk=items[-1].pk)
         if more
         else None
     )

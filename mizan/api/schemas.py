@@ -469,6 +469,10 @@ class PartnerFileSummary(Schema):
     sent_at: datetime
     acknowledged_at: datetime | None
     closed_at: datetime | None
+    changed_at: datetime = Field(
+        description="When the file's last step was recorded (status, documents, attempts, "
+        "amounts): what `changed_since` compares."
+    )
 
 
 class PartnerFilePage(Schema):

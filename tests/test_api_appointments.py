@@ -506,3 +506,20 @@ def test_the_calendar_file_is_the_booking_s_instant_in_its_zone(service, tokens,
     event = parsed.walk("VEVENT")[0]
     assert event.decoded("dtstart") == morocco(MONDAY_AFTER_CHANGE, 10, 20)
     assert f"{event.decoded('dtstart'):%H:%M}" == "05:20"
+
+
+def test_the_appointments_refusals_take_their_status_from_the_api_s_one_table():
+    from mizan.api import appointments, errors
+
+    assert not hasattr(appointments, "STATUS_BY_CODE")
+    expected = {
+        "slot_taken": 409,
+        "already_booked": 409,
+        "campaign_closed": 409,
+        "not_active": 409,
+        "slot_past": 422,
+        "time_zone": 422,
+        "case_unknown": 422,
+        "unknown_service": 422,
+    }
+    assert {code: errors.STATUS_BY_CODE[code] for code in expected} == expected

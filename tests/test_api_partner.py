@@ -429,6 +429,76 @@ def test_a_cursor_is_bound_to_the_office(client, world, key_a):
     assert_error(call(client, "get", "/files", {"cursor": "x"}, key=key_a), 400, "invalid_cursor")
 
 
+def test_changed_since_lists_the_office_changes_oldest_first_page_by_page(client, world, key_a):
+    since = timezone.now()
+    acknowledged(world, world["enforcement"])
+    acknowledged(world, world["service"])
+    exchange_file_transition(
+        file_id=world["other"].pk, step_name="acknowledge", actor=world["commissaire_b"]
+    )
+
+    def listed(**query):
+        response = call(client, "get", "/files", query, key=key_a)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    body = listed(changed_since=since.isoformat())
+    references = [item["reference"] for item in body["items"]]
+    assert references == [world["enforcement"].reference, world["service"].reference]
+    changed = [item["changed_at"] for item in body["items"]]
+    assert changed == sorted(changed) and body["next_cursor"] is None
+    # At or after: the instant of a change includes that change.
+    at = ExchangeFile.objects.get(pk=world["service"].pk).changed_at
+    assert [i["reference"] for i in listed(changed_since=at.isoformat())["items"]] == [
+        world["service"].reference
+    ]
+    assert listed(changed_since=timezone.now().isoformat())["items"] == []
+    # The service file changes again while the pages are read: it is met again, at the end.
+    page = listed(changed_since=since.isoformat(), limit=1)
+    assert [i["reference"] for i in page["items"]] == references[:1] and page["next_cursor"]
+    exchange_file_transition(
+        file_id=world["enforcement"].pk,
+        step_name="record_recovery",
+        actor=world["commissaire_a"],
+        recovery={"amount": "10.00", "recovered_on": timezone.localdate()},
+    )
+    rest = listed(changed_since=since.isoformat(), limit=5, cursor=page["next_cursor"])
+    assert [i["reference"] for i in rest["items"]] == [
+        world["service"].reference,
+        world["enforcement"].reference,
+    ]
+    # "+01:00" sent unencoded arrives as " 01:00": read as the offset it was.
+    local = since.astimezone(timezone.get_fixed_timezone(60)).isoformat().replace("+", " ")
+    assert len(listed(changed_since=local)["items"]) == 2
+    # A page link of the newest-first list is no position in the changes, nor the reverse.
+    newest = listed(limit=1)["next_cursor"]
+    refused = call(
+        client, "get", "/files", {"changed_since": since.isoformat(), "cursor": newest}, key=key_a
+    )
+    assert_error(refused, 400, "invalid_cursor")
+
+
+@pytest.mark.parametrize(
+    "value", ["yesterday", "2026-11-23T08:00:00", "2026-13-01T00:00:00Z", "0001-01-01T00:30+01:00"]
+)
+def test_a_bad_changed_since_is_422_with_the_format_in_the_caller_language(
+    client, world, key_a, value
+):
+    bodies = {
+        language: assert_error(
+            call(client, "get", "/files", {"changed_since": value}, key=key_a, language=language),
+            422,
+            "invalid",
+        )
+        for language in ("en", "fr", "ar")
+    }
+    assert all(body["field"] == "changed_since" for body in bodies.values())
+    assert all("2026-11-23T08:00:00Z" in body["message"] for body in bodies.values())
+    assert "ISO 8601" in bodies["en"]["message"] and "offset" in bodies["en"]["message"]
+    assert bodies["fr"]["message"] != bodies["en"]["message"]
+    assert ARABIC.search(bodies["ar"]["message"])
+
+
 def test_a_file_with_its_documents_history_and_steps_read_is_audited(client, world, key_a):
     file = world["enforcement"]
     response = call(client, "get", f"/files/{file.reference.lower()}", key=key_a)
@@ -770,6 +840,10 @@ def test_the_schema_declares_the_partner_operations_with_their_errors(client, db
             header = [p for p in operation["parameters"] if p["in"] == "header"]
             assert header and header[0]["name"] == "Idempotency-Key" and header[0]["required"]
     assert {"404", "409", "422"} <= set(operations["partner_report"]["responses"])
+    files = operations["partner_files"]
+    since = next(p for p in files["parameters"] if p["name"] == "changed_since")
+    assert since["in"] == "query" and '"format": "date-time"' in json.dumps(since["schema"])
+    assert "422" in files["responses"]
 
 
 def test_the_schema_enums_follow_the_workflow_and_the_models():

@@ -8,9 +8,12 @@ API's own sign-in for a test phone that has filed a complaint through the API, a
 the generated paths name that request, the procedures, their reference fields and the
 citizen's steps: the "found" answers are checked as well as the refusals. The partners'
 operations carry a commissaire's office's API key instead, and their paths may name a file
-of that office and its document. The answers generation seldom reaches (a filing, its
-replay, a step, an upload, a genuine receipt, an office's steps on its file) are called
-once each, under the same checks.
+of that office and its document. The appointments' operations find a service with an
+open campaign and free slots, and a booking of the test phone (their paths may name both),
+all made through the appointments services. The answers generation seldom reaches (a
+filing, its replay, a step, an upload, a genuine receipt, an office's steps on its file, a
+slot just taken with its alternatives, a booking moved and cancelled) are called once
+each, under the same checks.
 """
 
 import re
@@ -36,10 +39,12 @@ from schemathesis.specs.openapi.checks import (
 
 from mizan.api.models import PartnerKey
 from mizan.api.services import partner_key_create
+from mizan.appointments.slots import service_slots
 from mizan.exchange.models import ExchangeFile
 from mizan.notifications.models import Notification
 from mizan.reference.models import Commune
 
+from .appointment_factories import book, service_setup
 from .exchange_factories import member, office, registry_clerk, send_file
 from .factories import CASABLANCA
 
@@ -76,9 +81,14 @@ OWN_REQUEST = "own-request"
 # The same for a partner operation: the reference of a file of the key's office, and the
 # id of its document.
 OWN_DOCUMENT = "own-document"
+# An appointment service with free slots (its code), and the test phone's booking (an
+# appointments operation's `reference` is that booking).
+SERVICE = "family-law"
+OTHER_PHONE = "+33612349902"
 KNOWN = {
     "reference": [OWN_REQUEST],
     "document_id": [OWN_DOCUMENT],
+    "service": [SERVICE],
     "code": ["complaint", "pardon", "bail", "grievance", "question"],
     "name": ["region", "province", "commune", "court", "prison", "judgment_court"],
     "step": ["withdraw", "provide_information", "accept_handover", "submit_deposit"],
@@ -162,6 +172,38 @@ def partner(settings):
     return get
 
 
+def _appointments_world() -> dict:
+    """A service with a campaign open since the day before yesterday and an official's
+    weekday mornings; another phone's booking on its first free slot, the test phone's
+    on the second."""
+    today = timezone.localdate()
+    service = service_setup(
+        code=SERVICE,
+        starts_on=today - timedelta(days=2),
+        ends_on=today + timedelta(days=60),
+    )
+    free = service_slots(service=service)
+    taken = book(service, free[0].starts_at, phone=OTHER_PHONE, zone="Europe/Paris")
+    own = book(service, free[1].starts_at, phone=PHONE)
+    return {"service": service, "taken": taken, "own": own, "free": free[2:]}
+
+
+@pytest.fixture
+def appointments(reference_data, settings):
+    """The appointments world, built the first time an operation needs it."""
+    # Its official is a staff account: the production hasher's cost, once per operation,
+    # is not what is tested here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    built: dict = {}
+
+    def get() -> dict:
+        if not built:
+            built.update(_appointments_world())
+        return built
+
+    return get
+
+
 def call(method: str, path: str, expected: int, *, token=None, key=False, **case):
     """One explicit call, checked like the generated ones; its response."""
     headers = dict(PLAIN)
@@ -222,8 +264,13 @@ def signed_in(reference_data, settings):
 @schema.parametrize()
 # One sign-in and one filing per operation, shared by its generated calls on purpose.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_every_operation_answers_as_its_schema_says(case, signed_in, partner):
+def test_every_operation_answers_as_its_schema_says(case, signed_in, partner, appointments):
     headers = dict(PLAIN)
+    appointments_operation = case.operation.path.startswith("/appointments") or (
+        case.operation.path.startswith(f"{API}/appointments")
+    )
+    if appointments_operation:
+        appointments()
     security = case.operation.definition.raw.get("security") or []
     partner_operation = any("PartnerKeyBearer" in requirement for requirement in security)
     if partner_operation:
@@ -233,9 +280,12 @@ def test_every_operation_answers_as_its_schema_says(case, signed_in, partner):
         headers["Authorization"] = f"Bearer {signed_in['token']}"
     path_parameters = case.path_parameters or {}
     if path_parameters.get("reference") == OWN_REQUEST:
-        path_parameters["reference"] = (
-            partner()["file"].reference if partner_operation else signed_in["reference"]
-        )
+        if partner_operation:
+            path_parameters["reference"] = partner()["file"].reference
+        elif appointments_operation:
+            path_parameters["reference"] = appointments()["own"].reference
+        else:
+            path_parameters["reference"] = signed_in["reference"]
     if path_parameters.get("document_id") == OWN_DOCUMENT:
         path_parameters["document_id"] = partner()["document"]
     key = (case.headers or {}).get("Idempotency-Key")
@@ -385,3 +435,80 @@ def test_an_office_file_through_the_partner_api_matches_the_schema(signed_in, pa
         **enforcement,
     )
     call("GET", "/exchange/files", 401, token="mzp_unknown_key")
+
+
+def test_a_booking_taken_moved_and_cancelled_matches_the_schema(signed_in, appointments):
+    world = appointments()
+    token = signed_in["token"]
+    own = {"path_parameters": {"reference": world["own"].reference}}
+    at = {"path_parameters": {"service": SERVICE}}
+    call("GET", "/appointments/institutions", 200)
+    call("GET", "/appointments/services", 200)
+    call("GET", "/appointments/services/{service}", 200, **at)
+    slots = call(
+        "GET",
+        "/appointments/services/{service}/slots",
+        200,
+        query={"tz": "America/Montreal"},
+        **at,
+    ).json()
+    assert slots["booking_open"] and slots["items"]
+    assert call("GET", "/appointments/bookings", 200, token=token).json()["items"]
+    call("GET", "/appointments/bookings/{reference}", 200, token=token, **own)
+    call("GET", "/appointments/bookings/{reference}/calendar.ics", 200, token=token, **own)
+    # Onto the other phone's slot: 409 with the free slots instead.
+    refused = call(
+        "POST",
+        "/appointments/bookings/{reference}/reschedule",
+        409,
+        token=token,
+        key=True,
+        body={"starts_at": world["taken"].starts_at.isoformat()},
+        **own,
+    ).json()
+    assert refused["code"] == "slot_taken" and refused["details"]["alternatives"]
+    call(
+        "POST",
+        "/appointments/bookings/{reference}/reschedule",
+        200,
+        token=token,
+        key=True,
+        body={"starts_at": world["free"][0].starts_at.isoformat()},
+        **own,
+    )
+    call("POST", "/appointments/bookings/{reference}/cancel", 200, token=token, key=True, **own)
+    call("POST", "/appointments/bookings/{reference}/cancel", 409, token=token, key=True, **own)
+    booking = {
+        "service": SERVICE,
+        "subject": "Divorce prononcé à l'étranger : transcription au Maroc.",
+        "country_of_residence": "CA",
+        "time_zone": "America/Montreal",
+        "name": "Karima Schema",
+        "consent": True,
+    }
+    taken = call(
+        "POST",
+        "/appointments/bookings",
+        409,
+        token=token,
+        key=True,
+        body={**booking, "starts_at": world["taken"].starts_at.isoformat()},
+    ).json()
+    assert taken["details"]["alternatives"]
+    call(
+        "POST",
+        "/appointments/bookings",
+        201,
+        token=token,
+        key=True,
+        body={**booking, "starts_at": world["free"][1].starts_at.isoformat()},
+    )
+    call(
+        "POST",
+        "/appointments/bookings",
+        422,
+        token=token,
+        key=True,
+        # Within the campaign, but gone.
+        body={**booking, "starts_at": f"{timezone.localdate() - timedelta(days=1)}T09:00:00Z"},
+    )

@@ -341,3 +341,101 @@ def test_every_state_step_and_result_has_citizen_wording():
     assert {(r, kind) for r in ExchangeAttempt.Result.values for kind in kinds} == set(
         workflow.CITIZEN_ATTEMPTS
     )
+
+
+# --- the citizen API's request and the data export ------------------------------------
+
+
+def _two_litigants(parties):
+    """Two phones' requests, each with a file linked: a service file with an attempt for
+    the first, an enforcement file with an amount recovered for the second."""
+    from django.core.cache import cache
+
+    cache.clear()  # the API's per-address budget, shared by every test client
+    mine = file_complaint(phone="+212612349911")
+    theirs = file_complaint(phone="+212612349922")
+    service = send_file(
+        parties["clerk"], office=parties["office"], case_reference=mine.case.reference
+    )
+    step(service, "acknowledge", parties["commissaire"])
+    attempt(service, parties["commissaire"], "absent")
+    enforcement = send_file(
+        parties["clerk"],
+        kind=ExchangeFile.Kind.ENFORCEMENT,
+        office=parties["office"],
+        case_reference=theirs.case.reference,
+    )
+    step(enforcement, "acknowledge", parties["commissaire"])
+    step(
+        enforcement,
+        "record_recovery",
+        parties["commissaire"],
+        recovery={"amount": "1500.00", "recovered_on": timezone.localdate()},
+    )
+    return mine, service, theirs, enforcement
+
+
+def test_my_request_in_the_api_lists_its_files_in_my_language_and_never_anothers(parties):
+    from django.test import Client
+    from django.utils import translation
+
+    from .test_api import call, sign_in
+
+    mine, service, theirs, enforcement = _two_litigants(parties)
+    client = Client()
+    token = sign_in(client, "+212612349911")["access_token"]
+    answer = call(client, "get", f"/requests/{mine.case.reference}", token=token, language="fr")
+    assert answer.status_code == 200, answer.content
+    [listed] = answer.json()["exchange_files"]
+    with translation.override("fr"):
+        label = str(workflow.CITIZEN_STATES[(workflow.ACKNOWLEDGED, workflow.SERVICE)].label)
+        kind = str(ExchangeFile.Kind.SERVICE.label)
+    assert listed["reference"] == service.reference and listed["kind"] == "service"
+    assert listed["status_label"] == label and listed["kind_label"] == kind
+    assert listed["office_phone"] == "0522 11 22 33" and listed["closed"] is False
+    assert listed["sent_at"] and listed["deadline"] == service.deadline.isoformat()
+    # Sent, acknowledged, an attempt: each on its day.
+    assert [s["on"] for s in listed["steps"]] == [timezone.localdate().isoformat()] * 3
+    # The tracking page's wording, never the exchange side's details.
+    assert "Karim Addressee" not in answer.content.decode()
+    assert "avenue Hassan II" not in answer.content.decode()
+    # The other phone's request, and its file, are not this phone's to read.
+    assert call(client, "get", f"/requests/{theirs.case.reference}", token=token).status_code == 404
+    assert enforcement.reference not in answer.content.decode()
+    other = sign_in(client, "+212612349922")["access_token"]
+    their_answer = call(client, "get", f"/requests/{theirs.case.reference}", token=other)
+    [their_file] = their_answer.json()["exchange_files"]
+    assert their_file["reference"] == enforcement.reference
+    assert their_file["amount_due"] == "10000.00" and their_file["amount_recovered"] == "1500.00"
+    assert service.reference not in their_answer.content.decode()
+    # A request without a linked file lists none.
+    plain = file_complaint(phone="+212612349911")
+    answer = call(client, "get", f"/requests/{plain.case.reference}", token=token)
+    assert answer.json()["exchange_files"] == []
+
+
+def test_the_data_export_lists_the_request_files_and_no_other(parties):
+    import json
+
+    from .test_data_export import tracking_client
+
+    mine, service, theirs, enforcement = _two_litigants(parties)
+    client = tracking_client(mine)
+    response = client.get(f"/en/track/{mine.case.reference}/data.json")
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    [listed] = data["exchange_files"]
+    assert listed["reference"] == service.reference and listed["kind"] == "service"
+    assert listed["status_label"] == str(
+        workflow.CITIZEN_STATES[(workflow.ACKNOWLEDGED, workflow.SERVICE)].label
+    )
+    assert listed["sent_at"] and listed["deadline"] == service.deadline.isoformat()
+    assert enforcement.reference not in response.content.decode()
+    assert "Karim Addressee" not in response.content.decode()
+    # The other litigant's export has their file only; and the PDF shows the section.
+    theirs_data = json.loads(
+        tracking_client(theirs).get(f"/en/track/{theirs.case.reference}/data.json").content
+    )
+    assert [f["reference"] for f in theirs_data["exchange_files"]] == [enforcement.reference]
+    pdf = client.get(f"/fr/track/{mine.case.reference}/data.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

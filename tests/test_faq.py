@@ -85,7 +85,7 @@ def test_only_staff_of_the_unit_publish(reference_data):
 
 
 def test_anonymise_removes_numbers_mails_and_references():
-    text = anonymise("Écrivez à a.b@x.ma, +212 6 12 34 56 78, réf. PLT-2026-000123-K, CIN AB12345")
+    text = anonymise("Écrivez à a.b@x.ma, +212 6 12 34 56 78, réf. PLT-2026-000123-B, CIN AB12345")
     assert "@" not in text and "612" not in text and "PLT-" not in text and "AB12345" not in text
 
 

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,7 @@ from ninja import Query, Router, Status
 from mizan.appointments import selectors as appointment_selectors
 from mizan.appointments.calendar_file import booking_ics
 from mizan.appointments.forms import DetailsForm, SubjectForm
-from mizan.appointments.models import AppointmentService, Booking, Campaign
+from mizan.appointments.models import AppointmentService, Booking
 from mizan.appointments.services import (
     SlotTakenError,
     booking_cancel,
@@ -33,30 +32,15 @@ from mizan.appointments.services import (
     booking_reschedule,
     join_link,
 )
-from mizan.appointments.slots import Slot, morocco_today, service_is_open, service_slots
+from mizan.appointments.slots import Slot, service_is_open, service_slots
 from mizan.appointments.timezones import MOROCCO_TIME_ZONE, default_time_zone, is_time_zone
 from mizan.appointments.video import room_opens_at
 from mizan.core.errors import DomainError
 
 from . import schemas, selectors, services
-from .errors import FormInvalid
+from .errors import ApiError, FormInvalid
 from .formschema import bind_form
 from .routes import IDEMPOTENCY_KEY, PUBLIC, SIGNED_IN, E
-
-# The appointments services' refusal codes and their statuses (a code not listed here
-# goes to the API's own table, `errors.STATUS_BY_CODE`).
-STATUS_BY_CODE = {
-    # The state of things forbids it now: another slot, or later.
-    "slot_taken": 409,
-    "already_booked": 409,
-    "campaign_closed": 409,
-    "not_active": 409,
-    # The input cannot be booked as sent.
-    "slot_past": 422,
-    "time_zone": 422,
-    "case_unknown": 422,
-    "unknown_service": 422,
-}
 
 DATE_FROM = Query(
     None, alias="from", description="First day, in the zone `tz` (default: from now)."
@@ -76,29 +60,24 @@ def _json(payload) -> dict:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
-def _refused(request, error: DomainError, *, zone: str) -> HttpResponse:
-    """A refusal of the appointments services, with its status and, when the slot was
-    just taken, the other free slots (in the caller's zone) in `details.alternatives`."""
-    from .api import api, error_body  # the API object imports this module
-
-    body = error_body(error)
-    if isinstance(error, SlotTakenError):
-        body["details"] = {
-            "alternatives": [
-                schemas.AppointmentSlot(**_slot(slot, zone)).model_dump(mode="json")
-                for slot in error.alternatives
-            ]
-        }
-    return api.create_response(request, body, status=STATUS_BY_CODE[error.code])
-
-
-def _answer(request, run, *, zone: str = MOROCCO_TIME_ZONE):
+def _answer(run, *, zone: str = MOROCCO_TIME_ZONE):
+    """`run()`, with a slot just taken refused as the API's other refusals are (status
+    from `errors.STATUS_BY_CODE`) but with the other free slots, in the caller's zone,
+    in `details.alternatives`."""
     try:
         return run()
-    except DomainError as error:
-        if error.code not in STATUS_BY_CODE:
-            raise
-        return _refused(request, error, zone=zone)
+    except SlotTakenError as taken:
+        raise ApiError(
+            taken.message,
+            code=taken.code,
+            field=taken.field,
+            details={
+                "alternatives": [
+                    schemas.AppointmentSlot(**_slot(slot, zone)).model_dump(mode="json")
+                    for slot in taken.alternatives
+                ]
+            },
+        ) from None
 
 
 def _zone(name: str | None, *, field: str) -> str:
@@ -157,29 +136,10 @@ def _institution(institution, *, booking_open: bool) -> dict:
     return {"code": institution.code, "name": str(institution), "booking_open": booking_open}
 
 
-def _coming_campaigns():
-    """Prefetch of each service's campaigns that have not ended (Morocco's date)."""
-    return Prefetch(
-        "campaigns",
-        queryset=Campaign.objects.filter(ends_on__gte=morocco_today()).order_by("starts_on"),
-        to_attr="coming_campaigns",
-    )
-
-
-def _services(*, institution: str | None = None, code: str | None = None):
-    rows = AppointmentService.objects.filter(is_active=True).select_related("unit__institution")
-    if institution is not None:
-        rows = rows.filter(unit__institution_id=institution)
-    if code is not None:
-        rows = rows.filter(code=code)
-    return rows.prefetch_related(_coming_campaigns()).order_by("unit__institution_id", "code")
-
-
 def _service(service: AppointmentService) -> dict:
+    # Read by `services_with_coming_campaigns`, which every service here comes from.
     is_open = service_is_open(service=service)
-    campaigns = getattr(service, "coming_campaigns", None)
-    if campaigns is None:
-        campaigns = service.campaigns.filter(ends_on__gte=morocco_today()).order_by("starts_on")
+    campaigns = service.coming_campaigns
     return {
         "code": service.code,
         "title": service.title,
@@ -240,7 +200,7 @@ def appointments_institutions(request):
     """Institutions with at least one appointment service, and whether one of their
     services can be booked now."""
     by_code: dict[str, dict] = {}
-    for service in _services():
+    for service in appointment_selectors.services_with_coming_campaigns():
         row = by_code.setdefault(
             service.institution.code, _institution(service.institution, booking_open=False)
         )
@@ -257,11 +217,14 @@ def appointments_services(request, institution: str | None = None):
     """What can be booked, with its duration, its title in the request's language, and
     whether a booking campaign is open now (`booking_open`; otherwise `campaigns` says
     when booking opens)."""
-    return [_service(service) for service in _services(institution=institution)]
+    return [
+        _service(service)
+        for service in appointment_selectors.services_with_coming_campaigns(institution=institution)
+    ]
 
 
 def _service_or_404(code: str) -> AppointmentService:
-    service = _services(code=code).first()
+    service = appointment_selectors.service_with_coming_campaigns(code=code)
     if service is None:
         raise DomainError(_("There is no such appointment service."), code="not_found")
     return service
@@ -317,7 +280,7 @@ def appointments_slots(
             "items": items,
         }
 
-    return _answer(request, run)
+    return run()
 
 
 # --- bookings (signed in) -------------------------------------------------------------
@@ -389,7 +352,7 @@ def appointments_book(
     session = request.auth
 
     def book_it():
-        service = _services(code=payload.service).first()
+        service = appointment_selectors.service_with_coming_campaigns(code=payload.service)
         if service is None:
             raise DomainError(
                 _("There is no such appointment service: see GET /api/v1/appointments/services."),
@@ -430,7 +393,7 @@ def appointments_book(
         )
         return _replayed(response, outcome)
 
-    return _answer(request, run, zone=_alternatives_zone(payload))
+    return _answer(run, zone=_alternatives_zone(payload))
 
 
 def _replayed(response: HttpResponse, outcome: services.Outcome):
@@ -450,21 +413,7 @@ def appointments_bookings(
     limit: int = Query(selectors.PAGE_SIZE, ge=1, le=selectors.MAX_PAGE_SIZE),
 ):
     """The appointments booked with this phone, whatever their status, newest first."""
-    phone = request.auth.phone
-    after = selectors.cursor_decode(kind="appointments", phone=phone, cursor=cursor)
-    rows = Booking.objects.filter(citizen_phone=phone).select_related(
-        "service__unit__institution", "case"
-    )
-    if after is not None:
-        at, pk = after
-        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-    items = list(rows.order_by("-created_at", "-id")[: limit + 1])
-    following = None
-    if len(items) > limit:
-        items = items[:limit]
-        following = selectors.cursor_encode(
-            kind="appointments", phone=phone, at=items[-1].created_at, pk=items[-1].pk
-        )
+    items, following = selectors.bookings_page(phone=request.auth.phone, cursor=cursor, limit=limit)
     return {"items": [_booking(booking) for booking in items], "next_cursor": following}
 
 
@@ -506,7 +455,7 @@ def appointments_cancel(
         )
         return _replayed(response, outcome)
 
-    return _answer(request, run, zone=booking.time_zone)
+    return _answer(run, zone=booking.time_zone)
 
 
 @bookings_router.post(
@@ -543,7 +492,7 @@ def appointments_reschedule(
         )
         return _replayed(response, outcome)
 
-    return _answer(request, run, zone=booking.time_zone)
+    return _answer(run, zone=booking.time_zone)
 
 
 @bookings_router.get(

@@ -33,6 +33,13 @@ STATUS_BY_CODE = {
     "closed": 409,
     "handover_impossible": 409,
     "idempotency_conflict": 409,
+    # The appointments' refusals that another slot, or later, may lift: the slot went to
+    # someone else (with `details.alternatives`), one active booking per service, the
+    # campaign closed, the booking no longer active.
+    "slot_taken": 409,
+    "already_booked": 409,
+    "campaign_closed": 409,
+    "not_active": 409,
     "invalid": 422,
     "input_required": 422,
     "no_uploads": 422,
@@ -43,6 +50,11 @@ STATUS_BY_CODE = {
     "file_empty": 422,
     "file_type": 422,
     "file_infected": 422,
+    # The appointment cannot be booked as sent.
+    "slot_past": 422,
+    "time_zone": 422,
+    "case_unknown": 422,
+    "unknown_service": 422,
     "rate_limited": 429,
 }
 

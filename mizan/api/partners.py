@@ -13,6 +13,9 @@ office's file is 404, as an unknown reference, and the refused access is audited
 
 import hashlib
 import json
+import re
+from datetime import UTC, datetime
+from typing import Annotated
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Sum
@@ -22,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Status
 from ninja.files import UploadedFile
+from pydantic import WithJsonSchema
 
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
@@ -48,7 +52,38 @@ EXPECTED_STATUS_PART = Form(
     None, description="The status you saw; refused with 409 `conflict` if it changed since."
 )
 
+CHANGED_SINCE = Query(
+    None,
+    description="Only the files changed at or after this instant (ISO 8601 with its offset, "
+    "e.g. `2026-11-23T08:00:00Z`; encode `+` as `%2B`), the oldest change first.",
+    example="2026-11-23T08:00:00Z",
+)
+# Read as text so that a bad value gets its own message, but declared as what it is.
+DateTimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+# "2026-11-23T09:00:00+01:00" sent unencoded: the query string's "+" arrives as a space.
+_OFFSET_AS_SPACE = re.compile(r"^(.*[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d(?::?\d\d)?)$")
+
 router = Router(tags=["Partners"])
+
+
+def _instant(value: str, *, field: str) -> datetime:
+    """An aware instant from ISO 8601 text, in UTC; anything else (a naive time, which is
+    another instant in every zone, or a date out of range) is refused with the format."""
+    text = _OFFSET_AS_SPACE.sub(r"\1+\2", value.strip())
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise DomainError(
+            _(
+                "Give a date and time in ISO 8601 with its offset, for example "
+                "2026-11-23T08:00:00Z or 2026-11-23T09:00:00+01:00."
+            ),
+            code="invalid",
+            field=field,
+        ) from None
 
 
 def _caller(request, scope: str | None = None) -> services.PartnerCaller:
@@ -125,6 +160,7 @@ def _summary(file: ExchangeFile) -> dict:
         "sent_at": file.sent_at,
         "acknowledged_at": file.acknowledged_at,
         "closed_at": file.closed_at,
+        "changed_at": file.changed_at,
     }
 
 
@@ -235,13 +271,24 @@ def partner_files(
     overdue: bool | None = Query(
         None, description="true: only the overdue files; false: only those not overdue."
     ),
+    changed_since: DateTimeText | None = CHANGED_SINCE,
     cursor: str | None = None,
     limit: int = Query(selectors.PAGE_SIZE, ge=1, le=selectors.MAX_PAGE_SIZE),
 ):
-    """The files assigned to the key's office, newest first (scope `exchange:read`)."""
+    """The files assigned to the key's office, newest first (scope `exchange:read`).
+
+    With `changed_since`, only the files changed at or after that instant, the oldest
+    change first: keep the largest `changed_at` you read and poll again from it
+    (422 `invalid` when it is not an ISO 8601 date and time with its offset)."""
     caller = _caller(request, Scope.READ)
+    since = _instant(changed_since, field="changed_since") if changed_since is not None else None
     files, following = selectors.partner_files_page(
-        caller=caller, status=status, overdue=overdue, cursor=cursor, limit=limit
+        caller=caller,
+        status=status,
+        overdue=overdue,
+        cursor=cursor,
+        limit=limit,
+        changed_since=since,
     )
     return {"items": [_summary(file) for file in files], "next_cursor": following}
 

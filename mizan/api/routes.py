@@ -20,6 +20,7 @@ from ninja.files import UploadedFile
 from mizan.cases.selectors import citizen_decision, citizen_timeline
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
+from mizan.exchange.selectors import citizen_file_values, citizen_files
 from mizan.portal.forms import CitizenStepForm, SpacePhoneForm
 from mizan.procedures.registry import PROCEDURES, get_procedure
 from mizan.receipts.forms import ReceiptVerifyForm
@@ -268,6 +269,8 @@ def _detail(case, phone: str) -> dict:
             for label, value in citizen_decision(case=case)
         ],
         "steps": [_step(step) for step in steps],
+        # `case` is visible to this phone (`_visible_case`): its files are read only then.
+        "exchange_files": [citizen_file_values(file) for file in citizen_files(case=case)],
     }
 
 

@@ -188,6 +188,37 @@ class RequestPage(Schema):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
+class CitizenExchangeStep(Schema):
+    on: date = Field(description="The day (never the hour of a visit).")
+    label: str
+    amount: str | None = Field(
+        None, description="An amount recovered, in dirhams (decimal string)."
+    )
+
+
+class CitizenExchangeFile(Schema):
+    """A file a court registry sent to a commissaire de justice about this request, as
+    the tracking page shows it: never the addressee, places, notes, reasons or
+    documents."""
+
+    reference: str
+    kind: str = Field(description="`service` or `enforcement`.")
+    kind_label: str
+    status_label: str = Field(description="Its status, in the citizen's words.")
+    explanation: str
+    closed: bool
+    court: str = Field(description="The sending court registry.")
+    office_name: str = Field(description="The commissaire de justice's office.")
+    office_phone: str
+    office_email: str
+    sent_at: datetime
+    deadline: date | None = Field(description="To be served by (service files).")
+    judgment_reference: str = Field(description="The judgment enforced (enforcement files).")
+    amount_due: str | None = Field(description="Dirhams, enforcement files.")
+    amount_recovered: str | None = Field(description="Dirhams so far, enforcement files.")
+    steps: list[CitizenExchangeStep]
+
+
 class RequestOut(RequestSummary):
     explanation: str
     office: str
@@ -195,6 +226,11 @@ class RequestOut(RequestSummary):
     closed_at: datetime | None
     decision: list[DecisionRow]
     steps: list[CitizenStep] = Field(description="What you can do now (empty: nothing).")
+    exchange_files: list[CitizenExchangeFile] = Field(
+        default_factory=list,
+        description="Service and enforcement of this request by a commissaire de justice, "
+        "oldest first.",
+    )
 
 
 class TimelineEntry(Schema):
@@ -469,6 +505,10 @@ class PartnerFileSummary(Schema):
     sent_at: datetime
     acknowledged_at: datetime | None
     closed_at: datetime | None
+    changed_at: datetime = Field(
+        description="When the file's last step was recorded (status, documents, attempts, "
+        "amounts): what `changed_since` compares."
+    )
 
 
 class PartnerFilePage(Schema):

@@ -12,6 +12,8 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from mizan.appointments.models import Booking
+from mizan.appointments.selectors import bookings_for_phone_page
 from mizan.cases.models import Case
 from mizan.core import references
 from mizan.core.errors import DomainError
@@ -86,6 +88,21 @@ def cases_page(*, phone: str, cursor: str | None, limit: int) -> tuple[list[Case
     return items, following
 
 
+def bookings_page(
+    *, phone: str, cursor: str | None, limit: int
+) -> tuple[list[Booking], str | None]:
+    """The phone's appointments, newest first (`mizan.appointments.selectors`), with the
+    cursor of the next page."""
+    after = cursor_decode(kind="appointments", phone=phone, cursor=cursor)
+    items, more = bookings_for_phone_page(phone=phone, after=after, limit=limit)
+    following = (
+        cursor_encode(kind="appointments", phone=phone, at=items[-1].created_at, pk=items[-1].pk)
+        if more
+        else None
+    )
+    return items, following
+
+
 def notifications_page(
     *, phone: str, cursor: str | None, limit: int
 ) -> tuple[list[Notification], str | None]:
@@ -113,20 +130,61 @@ def _partner_owner(office_id: int) -> str:
 
 
 def partner_files_page(
-    *, caller, status: str | None, overdue: bool | None, cursor: str | None, limit: int
+    *,
+    caller,
+    status: str | None,
+    overdue: bool | None,
+    cursor: str | None,
+    limit: int,
+    changed_since: datetime | None = None,
 ) -> tuple[list[ExchangeFile], str | None]:
     """The files of the key's office (its inbox, as the office's members see it), newest
     first, with `overdue`; `overdue` true or false keeps only the files that are, or are
-    not, overdue."""
+    not, overdue. With `changed_since`, only the files whose last step is at or after
+    that instant, oldest change first (`partner_changes_page`)."""
     owner = _partner_owner(caller.office.pk)
-    after = cursor_decode(kind="partner_files", phone=owner, cursor=cursor)
     rows = office_inbox(user=caller.user, status=status or "").filter(office=caller.office)
     if overdue is not None:
         rows = rows.filter(overdue=overdue)
+    if changed_since is not None:
+        return _partner_changes_page(
+            rows, owner=owner, changed_since=changed_since, cursor=cursor, limit=limit
+        )
+    after = cursor_decode(kind="partner_files", phone=owner, cursor=cursor)
     items, more = _page(rows, field="sent_at", after=after, limit=limit)
     following = (
         cursor_encode(kind="partner_files", phone=owner, at=items[-1].sent_at, pk=items[-1].pk)
         if more
+        else None
+    )
+    return items, following
+
+
+def _partner_changes_page(
+    rows: QuerySet[ExchangeFile],
+    *,
+    owner: str,
+    changed_since: datetime,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ExchangeFile], str | None]:
+    """Oldest change first, ties by id: a file changed again while the pages are read
+    moves to the end, so it is met again rather than missed. Its own kind of cursor: a
+    page link of the newest-first list is no position in this one."""
+    after = cursor_decode(kind="partner_changes", phone=owner, cursor=cursor)
+    rows = rows.filter(changed_at__gte=changed_since)
+    if after is not None:
+        at, pk = after
+        # The `>=` alone is what PostgreSQL can seek to in the (office, changed_at, id)
+        # index; the OR then only skips the rows of that same instant already read.
+        rows = rows.filter(changed_at__gte=at).filter(
+            Q(changed_at__gt=at) | Q(changed_at=at, id__gt=pk)
+        )
+    found = list(rows.order_by("changed_at", "id")[: limit + 1])
+    items = found[:limit]
+    following = (
+        cursor_encode(kind="partner_changes", phone=owner, at=items[-1].changed_at, pk=items[-1].pk)
+        if len(found) > limit
         else None
     )
     return items, following

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from mizan.accounts.models import Membership, Role
 from mizan.core import references
 from mizan.reference.models import Institution
 
-from .models import AppointmentService, Booking
+from .models import AppointmentService, Booking, Campaign
 from .slots import MOROCCO, morocco_today
 
 
@@ -31,15 +31,61 @@ def institutions_open(*, now: datetime | None = None) -> list[Institution]:
     return list(Institution.objects.filter(code__in=codes).order_by("code"))
 
 
+def services_with_coming_campaigns(
+    *, institution: str | None = None, code: str | None = None
+) -> QuerySet[AppointmentService]:
+    """Every active service, open now or not, each with `coming_campaigns`: its campaigns
+    that have not ended (Morocco's date), earliest first — what a citizen needs to know
+    when booking opens."""
+    rows = AppointmentService.objects.filter(is_active=True).select_related("unit__institution")
+    if institution is not None:
+        rows = rows.filter(unit__institution_id=institution)
+    if code is not None:
+        rows = rows.filter(code=code)
+    coming = Prefetch(
+        "campaigns",
+        queryset=Campaign.objects.filter(ends_on__gte=morocco_today()).order_by("starts_on"),
+        to_attr="coming_campaigns",
+    )
+    return rows.prefetch_related(coming).order_by("unit__institution_id", "code")
+
+
+def service_with_coming_campaigns(*, code: str) -> AppointmentService | None:
+    return services_with_coming_campaigns(code=code).first()
+
+
+def service_by_code(*, code: str) -> AppointmentService | None:
+    """A service, active or not (the booking pages say when it is closed)."""
+    return AppointmentService.objects.select_related("unit__institution").filter(code=code).first()
+
+
 def booking_for_citizen(*, reference: str, phone: str) -> Booking | None:
+    """The booking if it was made with this phone; None otherwise — whether it does not
+    exist or is another phone's is not told."""
     canonical = references.canonical(reference)
     if canonical is None:
         return None
     return (
         Booking.objects.filter(reference=canonical, citizen_phone=phone)
-        .select_related("service__unit__institution")
+        .select_related("service__unit__institution", "case")
         .first()
     )
+
+
+def bookings_for_phone_page(
+    *, phone: str, after: tuple[datetime, int] | None, limit: int
+) -> tuple[list[Booking], bool]:
+    """The bookings made with this phone, whatever their status, newest first, strictly
+    after the row `after` (its `created_at` and id: a stable keyset, not an offset);
+    and whether more follow."""
+    rows = Booking.objects.filter(citizen_phone=phone).select_related(
+        "service__unit__institution", "case"
+    )
+    if after is not None:
+        at, pk = after
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    items = list(rows.order_by("-created_at", "-id")[: limit + 1])
+    return items[:limit], len(items) > limit
 
 
 def booking_by_reference(*, reference: str) -> Booking | None:

@@ -88,9 +88,9 @@ def _save_draft(request, draft: dict) -> None:
 
 
 def _open_service(code: str) -> AppointmentService:
-    service = get_object_or_404(
-        AppointmentService.objects.select_related("unit__institution"), code=code
-    )
+    service = selectors.service_by_code(code=code)
+    if service is None:
+        raise Http404
     return service
 
 

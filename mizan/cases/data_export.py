@@ -5,8 +5,9 @@ and PDF.
 What is given: the filing as stored (the details of the form), the filer's contact
 details, the request's status and office, the steps the citizen can see with their
 messages, the documents (name, type, size, fingerprint, when), every message sent
-about the request (one-time codes' texts are never kept), and which units opened the
-file and when. What is not: staff's internal notes and staff names (the audit log keeps
+about the request (one-time codes' texts are never kept), the commissaires de justice's
+files linked to it as its tracking page shows them, and which units opened the file and
+when. What is not: staff's internal notes and staff names (the audit log keeps
 them, and the tracking page already says which unit looked and when).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from mizan.documents.models import Attachment
+from mizan.exchange.selectors import citizen_file_values, citizen_files
 from mizan.notifications.models import Notification
 from mizan.procedures.registry import get_procedure
 
@@ -63,6 +65,14 @@ def citizen_data_export(*, case: Case) -> dict:
         }
         for notification in Notification.objects.filter(case=case).order_by("created_at", "id")
     ]
+    exchange_files = []
+    for file in citizen_files(case=case):
+        values = citizen_file_values(file)
+        values["sent_at"] = _moment(values["sent_at"])
+        values["deadline"] = values["deadline"].isoformat() if values["deadline"] else None
+        for step in values["steps"]:
+            step["on"] = step["on"].isoformat()
+        exchange_files.append(values)
     accesses = [
         {
             "unit": str(row["unit"]),
@@ -97,6 +107,7 @@ def citizen_data_export(*, case: Case) -> dict:
         "timeline": timeline,
         "documents": documents,
         "messages": messages,
+        "exchange_files": exchange_files,
         "accesses": accesses,
     }
 

@@ -119,12 +119,18 @@ class ExchangeFile(models.Model):
     sent_at = models.DateTimeField(db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the file's last step was sealed (its status, documents, attempts, amounts or
+    # request link changed): the offices' software polls "what changed since" by it. Set
+    # only with a step (`_seal`), never by `save()`.
+    changed_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-sent_at", "-id"]
         indexes = [
             models.Index(fields=["office", "status"], name="exchange_office_status"),
             models.Index(fields=["court_unit", "status"], name="exchange_court_status"),
+            # An office's changes in order, for the partner API's `changed_since` pages.
+            models.Index(fields=["office", "changed_at", "id"], name="exchange_office_changed"),
         ]
         verbose_name = _("exchange file")
         verbose_name_plural = _("exchange files")

@@ -179,6 +179,40 @@ def citizen_files(*, case) -> list[CitizenFile]:
     return [_citizen_file(file) for file in files]
 
 
+def citizen_file_values(file: CitizenFile) -> dict:
+    """A litigant's view of a file as plain values (amounts as decimal strings, steps'
+    days as dates), for the API and the data export: what the tracking page shows."""
+
+    def amount(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:.2f}"
+
+    return {
+        "reference": file.reference,
+        "kind": file.kind,
+        "kind_label": file.kind_label,
+        "status_label": file.status_label,
+        "explanation": file.explanation,
+        "closed": file.closed,
+        "court": file.court,
+        "office_name": file.office_name,
+        "office_phone": file.office_phone,
+        "office_email": file.office_email,
+        "sent_at": file.sent_at,
+        "deadline": file.deadline,
+        "judgment_reference": file.judgment_reference,
+        "amount_due": amount(file.amount_due),
+        "amount_recovered": amount(file.amount_recovered),
+        "steps": [
+            {
+                "on": timezone.localdate(step.on) if isinstance(step.on, datetime) else step.on,
+                "label": step.label,
+                "amount": amount(step.amount),
+            }
+            for step in file.steps
+        ],
+    }
+
+
 def _citizen_file(file: ExchangeFile) -> CitizenFile:
     state = workflow.CITIZEN_STATES[(file.status, file.kind)]
     steps = []

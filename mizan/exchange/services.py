@@ -152,7 +152,8 @@ def _attach(*, file, attachments, role, event) -> None:
 def _seal(
     *, file, step: str, from_status: str, to_status: str, side: str, actor, data, ip_address
 ) -> ExchangeEvent:
-    """Write the step and seal it in the audit chain, in the caller's transaction."""
+    """Write the step and seal it in the audit chain, in the caller's transaction; the
+    file's `changed_at` is the step's instant."""
     event = ExchangeEvent.objects.create(
         file=file,
         step=step,
@@ -163,6 +164,8 @@ def _seal(
         actor=actor,
         data=data,
     )
+    file.changed_at = event.at
+    ExchangeFile.objects.filter(pk=file.pk).update(changed_at=event.at)
     entry = audit_record(
         action=f"exchange.{step}",
         object_type="exchange_file",
@@ -362,6 +365,7 @@ def exchange_file_create(
             case=case,
             created_by=actor,
             sent_at=now,
+            changed_at=now,
         )
         data = {
             "kind": kind,

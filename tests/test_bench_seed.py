@@ -200,7 +200,9 @@ def test_the_benchmark_request_lists_open_real_pages(reference_data, media, tmp_
     bench_seed(count=120, batch_size=120)
     transparency_refresh()
     folder = tmp_path / "lists"
-    call_command("bench_fixtures", str(folder), "--filings", "5", "--tracked", "5", stdout=StringIO())
+    call_command(
+        "bench_fixtures", str(folder), "--filings", "5", "--tracked", "5", stdout=StringIO()
+    )
     rows = [line.split("\t") for line in (folder / "transparency.tsv").read_text().splitlines()]
     paths = [row[0] for row in rows]
     assert {p.split("procedure=")[1].split("&")[0] for p in paths} == set(PROCEDURES)

@@ -49,6 +49,8 @@ BOOKING_PHASES = ("warmup-1", "measure-1", "warmup-8", "measure-8")
 SLOTS_PER_OFFICIAL = 20
 # Where the would-be bookers live: Moroccans abroad and at home.
 BOOKER_COUNTRIES = ("FR", "ES", "BE", "IT", "NL", "DE", "CA", "MA")
+# How many citizens reach each place while it is the earliest free one.
+BOOKERS_PER_PLACE = 3
 
 
 class Command(BaseCommand):
@@ -267,13 +269,14 @@ class Command(BaseCommand):
             count = bookers if phase.startswith("measure") else max(1, bookers // 4)
             service = self._booking_service(campaign, phase, slots, today, day)
             free = service_slots(service=service)
-            keys = [slot.key for slot in free]
-            rows = self._verified_bookers(csrf, rng, service, keys, count, now)
+            # One entry per bookable place: a time held by three officials, three times.
+            places = [slot.key for slot in free for _official in slot.official_ids]
+            rows = self._verified_bookers(csrf, rng, service, places, count, now)
             self._write(folder / f"booking-{phase}.tsv", rows)
             manifest[phase] = {
                 "service": service.code,
                 "slots": sum(len(slot.official_ids) for slot in free),
-                "slot_times": len(keys),
+                "slot_times": len(free),
                 "officials": len({o for slot in free for o in slot.official_ids}),
                 "bookers": count,
             }
@@ -327,7 +330,7 @@ class Command(BaseCommand):
                 )
         return service
 
-    def _verified_bookers(self, csrf, rng, service, keys, count, now):
+    def _verified_bookers(self, csrf, rng, service, places, count, now):
         """`count` citizens who passed the code step (through the code service, as the
         code page does), each with a session holding the booking draft that the
         subject, details and code pages leave, and the slot each posts."""
@@ -375,10 +378,25 @@ class Command(BaseCommand):
                     expire_date=now + timedelta(hours=8),
                 )
             )
-            # Most want the first slots: the earliest times are picked far more often.
-            slot = keys[int(len(keys) * rng.random() ** 2)] if keys else ""
+            slot = self._pick(rng, places, len(rows))
             body = urlencode({"csrfmiddlewaretoken": csrf, "slot": slot})
             path = f"/fr/appointments/service/{service.code}/slots/"
             rows.append((path, f"csrftoken={csrf}; sessionid={key}", body))
         Session.objects.bulk_create(sessions, batch_size=5000)
         return rows
+
+    def _pick(self, rng, places, index):
+        """The slot the index-th citizen posts. The crowd moves along the calendar:
+        while place p is the earliest free one, BOOKERS_PER_PLACE citizens arrive; the
+        first picks it, the others (who loaded the page at the same moment) it or one
+        of its neighbours. Every place is asked for in order, so a rush of about
+        BOOKERS_PER_PLACE × places requests takes them all; those who come later pick
+        one they saw, already gone."""
+        if not places:
+            return ""
+        front, nth = divmod(index, BOOKERS_PER_PLACE)
+        if front >= len(places):
+            return rng.choice(places)
+        if nth:
+            front = min(max(front + rng.randint(-2, 2), 0), len(places) - 1)
+        return places[front]

@@ -7,8 +7,9 @@ files), then each scenario with wrk at 1 and 8 connections after a warm-up. It a
 measures the task worker draining queued SMS, page weights and memory; then, on a
 dedicated database per kind, the SMS gateway path (bench/sms_path.py: committed filings
 → `manage.py worker` × 1 and 2 → a fake HTTP aggregator; messages/s and commit→gateway
-delay). Results go to bench/results/<date>-<machine>.json and a Markdown table appended
-to bench/README.md. Everything it starts, it stops; all traffic stays on 127.0.0.1.
+delay). Results go to bench/results/<date>-<machine>.json, a PNG chart of the ratios
+next to it (bench/chart.py) and a Markdown table appended to bench/README.md.
+Everything it starts, it stops; all traffic stays on 127.0.0.1.
 """
 
 import argparse
@@ -886,9 +887,19 @@ def main() -> None:
     suffix = (f"-{args.only}" if args.only else "") + ("-quick" if args.quick else "")
     out = results / f"{stamp}-{platform.node()}{suffix}.json"
     out.write_text(json.dumps(run, indent=1, ensure_ascii=False))
+    chart = None
+    try:
+        from chart import chart_write
+
+        chart = chart_write(run, out.with_suffix(".png"), PEER_COMPARISONS)
+    except Exception as error:  # the figures are kept, without their chart
+        log(f"no chart ({type(error).__name__}: {error}); bench/chart.py {out} makes it later")
+    text = markdown(run)
+    if chart:
+        text += f"\n![Ratios to the floor and to the peer at 8 connections](results/{chart.name})\n"
     with open(BENCH / "README.md", "a", encoding="utf-8") as readme:
-        readme.write(markdown(run))
-    log(f"results: {out} and bench/README.md")
+        readme.write(text)
+    log(f"results: {out}{f', {chart}' if chart else ''} and bench/README.md")
 
 
 if __name__ == "__main__":

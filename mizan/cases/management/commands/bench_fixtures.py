@@ -66,8 +66,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--bookers",
             type=int,
-            default=4000,
-            help="verified citizens per measured booking run (a quarter per warm-up)",
+            default=0,
+            help="verified citizens per measured booking run, a quarter per warm-up (0, the "
+            "default: no booking lists; bench/run.py asks for 6000, --quick 1000)",
         )
 
     def handle(self, *args, **options):

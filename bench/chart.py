@@ -58,6 +58,11 @@ def ratios(run: dict, comparisons: dict[str, str]) -> list[dict]:
     return panels
 
 
+def _ratio(value: float) -> str:
+    """Two decimals, or two significant digits below 0.1 (0.0012× is not 0.00×)."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+
+
 def _x(value: float) -> float:
     clipped = min(max(value, 10**LOW), 10**HIGH)
     share = (math.log10(clipped) - LOW) / (HIGH - LOW)
@@ -108,7 +113,7 @@ def svg(run: dict, comparisons: dict[str, str]) -> str:
                 )
                 parts.append(
                     f'<text x="{end + 5:.1f}" y="{y + 15}" fill="{colour}" class="value">'
-                    f"{value:.2f}× {kind}</text>"
+                    f"{_ratio(value)}× {kind}</text>"
                 )
                 y += ROW
             y += 4

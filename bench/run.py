@@ -7,8 +7,9 @@ files), then each scenario with wrk at 1 and 8 connections after a warm-up. It a
 measures the task worker draining queued SMS, page weights and memory; then, on a
 dedicated database per kind, the SMS gateway path (bench/sms_path.py: committed filings
 → `manage.py worker` × 1 and 2 → a fake HTTP aggregator; messages/s and commit→gateway
-delay). Results go to bench/results/<date>-<machine>.json and a Markdown table appended
-to bench/README.md. Everything it starts, it stops; all traffic stays on 127.0.0.1.
+delay). Results go to bench/results/<date>-<machine>.json, a PNG chart of the ratios
+next to it (bench/chart.py) and a Markdown table appended to bench/README.md.
+Everything it starts, it stops; all traffic stays on 127.0.0.1.
 """
 
 import argparse
@@ -34,8 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = sys.executable
 PG_ADMIN = ["runuser", "-u", "postgres", "--", "psql", "-qtA", "-v", "ON_ERROR_STOP=1"]
+DATABASE_NAME = "mizan_bench"
 PG_URL = "postgres://mizan:mizan@127.0.0.1:5432/mizan_bench"
 SMS_PATH_DB = "mizan_bench_sms"
+PEER_DB = "helpdesk_bench"
 
 # (name, request list, method, what it measures)
 SCENARIOS = [
@@ -53,6 +56,9 @@ SCENARIOS = [
     ("search", "search.tsv", "GET", "staff search by a filer's phone (full text, audited)"),
     ("transparency", "transparency.tsv", "GET", "public dashboard: procedure, region, office"),
 ]
+# Booking contention (bench_fixtures `_bookings`): one service per wrk run, its campaign
+# opening as the run starts, many verified citizens posting the slots they picked.
+BOOKING = ("booking", "booking POST of verified citizens when a campaign opens (contention)")
 CITIZEN_PAGES = ["/fr/", "/ar/complaint/", "/fr/complaint/", "/ar/track/"]
 PEER = BENCH / "peer"
 PEER_VENV = ROOT / "var" / "bench-peer-venv"
@@ -114,11 +120,17 @@ def base_env(database_url: str, work: Path, port: int) -> dict:
     }
 
 
-def prepare_database(kind: str, work: Path, name: str = "mizan_bench") -> str:
+def pg_url(name: str) -> str:
+    return PG_URL.replace("/mizan_bench", f"/{name}")
+
+
+def prepare_database(kind: str, work: Path, name: str = DATABASE_NAME) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"not a plain database name: {name!r}")
     if kind == "postgresql":
         subprocess.run([*PG_ADMIN, "-c", f"drop database if exists {name}"], check=True)
         subprocess.run([*PG_ADMIN, "-c", f"create database {name} owner mizan"], check=True)
-        return PG_URL.replace("/mizan_bench", f"/{name}")
+        return pg_url(name)
     return f"sqlite:///{work / (name + '.sqlite3')}"
 
 
@@ -211,7 +223,13 @@ class Server:
 CONSUMED: dict[str, int] = {}
 
 
-def wrk(port: int, script_args: list[str], connections: int, seconds: int) -> dict:
+def wrk(
+    port: int,
+    script_args: list[str],
+    connections: int,
+    seconds: int,
+    script: str = "requests.lua",
+) -> dict:
     threads = min(connections, 2)
     offset = CONSUMED.get(script_args[0], 0)
     command = [
@@ -225,7 +243,7 @@ def wrk(port: int, script_args: list[str], connections: int, seconds: int) -> di
         "--timeout",
         "10s",
         "-s",
-        str(BENCH / "lua" / "requests.lua"),
+        str(BENCH / "lua" / script),
         f"http://127.0.0.1:{port}",
         "--",
         *script_args,
@@ -278,6 +296,106 @@ def run_scenarios(
             )
             results.append(row)
     return results
+
+
+BOOKING_CHECK = """
+import json
+from django.db.models import Count, Exists, OuterRef
+from mizan.appointments.models import Booking
+out = {}
+for code in %r:
+    active = Booking.objects.filter(service__code=code, status=Booking.Status.ACTIVE)
+    same_start = (
+        active.values("official_id", "starts_at").annotate(n=Count("id")).filter(n__gt=1).count()
+    )
+    # Any two active bookings of one official whose [start, end) ranges overlap, whatever
+    # their service: the exclusion constraint's rule, checked on both databases.
+    overlapping = Booking.objects.filter(
+        official_id=OuterRef("official_id"),
+        status=Booking.Status.ACTIVE,
+        starts_at__lt=OuterRef("ends_at"),
+        ends_at__gt=OuterRef("starts_at"),
+    ).exclude(pk=OuterRef("pk"))
+    overlaps = active.filter(Exists(overlapping)).count()
+    out[code] = {
+        "bookings": active.count(),
+        "same_official_and_start": same_start,
+        "overlapping": overlaps,
+        "phones_booked_twice": active.values("citizen_phone")
+        .annotate(n=Count("id")).filter(n__gt=1).count(),
+    }
+print("BOOKING_JSON " + json.dumps(out))
+"""
+
+
+def run_booking(server: Server, env: dict, lists: Path, seconds: int, warmup: int) -> list[dict]:
+    """Booking contention: at 1 and 8 connections, a warm-up on one service, then the
+    measure on another whose slots are all free as the run starts. Afterwards the
+    database says how many bookings were made, against the slots there were."""
+    manifest = json.loads((lists / "booking.json").read_text())
+    name, what = BOOKING
+    rows = []
+    for connections in (1, 8):
+        warm = lists / f"booking-warmup-{connections}.tsv"
+        wrk(server.port, [str(warm)], connections, warmup, "booking.lua")
+        plan = manifest[f"measure-{connections}"]
+        listed = lists / f"booking-measure-{connections}.tsv"
+        before = process_cpu_seconds(server.pids)
+        measured = wrk(server.port, [str(listed)], connections, seconds, "booking.lua")
+        cpu = process_cpu_seconds(server.pids) - before
+        output = manage(
+            env, "shell", "--no-imports", "-c", BOOKING_CHECK % [plan["service"]], quiet=True
+        )
+        check = json.loads(re.search(r"BOOKING_JSON (\{.*\})", output).group(1))
+        check = check[plan["service"]]
+        requests = measured["requests"]
+        errors = measured["server_5xx"] + sum(
+            v for k, v in measured.items() if k.startswith("errors_") and k != "errors_status"
+        )
+        row = {
+            "scenario": name,
+            "what": what,
+            "connections": connections,
+            "requests": requests,
+            "rps": round(requests / (measured["duration_us"] / 1e6), 1),
+            "p50_ms": round(measured["p50_us"] / 1000, 2),
+            "p99_ms": round(measured["p99_us"] / 1000, 2),
+            "errors": errors,
+            "cpu_ms_per_request": round(1000 * cpu / requests, 2) if requests else None,
+            "booking": {
+                "seconds": seconds,
+                "slots": plan["slots"],
+                "officials": plan["officials"],
+                "bookers_listed": plan["bookers"],
+                "booked_answers": measured["booked"],
+                "taken_race_answers": measured["taken_race"],
+                "taken_form_answers": measured["taken_form"],
+                "other_answers": measured["other"],
+                **check,
+                "all_slots_booked": check["bookings"] == plan["slots"],
+                # Requests still in flight when wrk stops may book without wrk
+                # reading the answer: at most one per connection.
+                "booked_unanswered": check["bookings"] - measured["booked"],
+                "consistent": (
+                    check["bookings"] <= plan["slots"]
+                    and 0 <= check["bookings"] - measured["booked"] <= connections
+                    and not check["same_official_and_start"]
+                    and not check["overlapping"]
+                    and not check["phones_booked_twice"]
+                ),
+            },
+        }
+        b = row["booking"]
+        log(
+            f"{name:15} c={connections}: {row['rps']:8.1f} req/s  p50 {row['p50_ms']} ms"
+            f"  p99 {row['p99_ms']} ms  errors {errors}  cpu {row['cpu_ms_per_request']}"
+            f" ms/req | {b['bookings']} bookings for {b['slots']} slots, taken: "
+            f"{b['taken_race_answers']} race + {b['taken_form_answers']} form, other "
+            f"{b['other_answers']}, double-booked {b['same_official_and_start']}, overlapping "
+            f"{b['overlapping']}{'' if b['consistent'] else '  INCONSISTENT'}"
+        )
+        rows.append(row)
+    return rows
 
 
 def page_weights(port: int) -> list[dict]:
@@ -400,9 +518,7 @@ def peer_python() -> str:
 def bench_peer(kind: str, args, work: Path, lists: Path) -> list[dict]:
     python = peer_python()
     if kind == "postgresql":
-        subprocess.run([*PG_ADMIN, "-c", "drop database if exists helpdesk_bench"], check=True)
-        subprocess.run([*PG_ADMIN, "-c", "create database helpdesk_bench owner mizan"], check=True)
-        url = PG_URL.replace("/mizan_bench", "/helpdesk_bench")
+        url = prepare_database(kind, work, args.peer_database)
     else:
         url = f"sqlite:///{work / 'peer.sqlite3'}"
     port = free_port()
@@ -448,7 +564,8 @@ def bench_database(kind: str, args, work: Path) -> dict:
     log(f"== {kind}")
     port = free_port()
     reuse = args.reuse and kind == "postgresql"
-    database_url = PG_URL if reuse else prepare_database(kind, work)
+    name = args.database_name
+    database_url = pg_url(name) if reuse else prepare_database(kind, work, name)
     env = base_env(database_url, work, port)
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "load_reference")
@@ -463,11 +580,23 @@ def bench_database(kind: str, args, work: Path) -> dict:
     manage(env, "refresh_transparency")
     refresh_seconds = time.monotonic() - started
     lists = work / f"lists-{kind}"
-    manage(env, "bench_fixtures", str(lists), "--filings", str(args.filings))
+    manage(
+        env,
+        "bench_fixtures",
+        str(lists),
+        "--filings",
+        str(args.filings),
+        "--booking-slots",
+        str(args.booking_slots),
+        "--bookers",
+        str(args.bookers if args.booking else 0),
+    )
     (lists / "floor.tsv").write_text("/fr/bench/floor/\t\t\n")
     server = Server(env, port, args.workers, work / f"gunicorn-{kind}.log")
     try:
         scenarios = run_scenarios(server, lists, args.seconds, args.warmup)
+        if args.booking:
+            scenarios += run_booking(server, env, lists, args.booking_seconds, args.warmup)
         weights = page_weights(port)
         memory = {str(pid): round(rss_mb(pid), 1) for pid in children(server.process.pid)}
     finally:
@@ -492,7 +621,7 @@ def bench_database(kind: str, args, work: Path) -> dict:
 def sms_path_database(kind: str, args, work: Path) -> dict:
     """The SMS gateway path on its own fresh database (migrated, reference data only)."""
     log(f"== {kind}: SMS gateway path")
-    database_url = prepare_database(kind, work, SMS_PATH_DB)
+    database_url = prepare_database(kind, work, args.sms_database)
     env = base_env(database_url, work, free_port())
     manage(env, "migrate", "--no-input", "-v0")
     manage(env, "load_reference")
@@ -613,6 +742,23 @@ def markdown(run: dict) -> str:
                 f"{ratio:.2f} | {versus} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
                 f"{r['cpu_ms_per_request']} |"
             )
+        for r in result["scenarios"]:
+            if "booking" not in r:
+                continue
+            b = r["booking"]
+            left = b["slots"] - b["bookings"]
+            lines.append(
+                f"\nBooking contention, {r['connections']} conn.: {r['requests']} "
+                f"booking POSTs of verified citizens in {b.get('seconds', '?')} s for "
+                f"{b['slots']} slots ({b['officials']} "
+                f"officials): **{b['bookings']} bookings** ("
+                + ("every slot booked" if not left else f"{left} slots still free at the end")
+                + f"), {b['same_official_and_start']} double-booked, {b['overlapping']} "
+                f'overlapping; answered "slot just taken": {b["taken_race_answers"]} after '
+                f"losing the race (3 other slots proposed), {b['taken_form_answers']} with the "
+                f"slot already gone (slots page shown again); other answers "
+                f"{b['other_answers']}" + ("" if b["consistent"] else " — **INCONSISTENT**") + "."
+            )
         weights = ", ".join(f"`{w['page']}` {w['bytes']} B" for w in result["page_weights"])
         drain = result["notifications"]
         lines += [
@@ -653,6 +799,21 @@ def main() -> None:
         help="keep the PostgreSQL benchmark database of the last run",
     )
     parser.add_argument("--scenarios", help="comma-separated subset (the floor always runs)")
+    parser.add_argument(
+        "--database-name",
+        default=DATABASE_NAME,
+        help="PostgreSQL database (and SQLite file) of the run; the peer's and the SMS "
+        "path's get this name with _peer and _sms unless it is the default",
+    )
+    parser.add_argument(
+        "--booking-slots", type=int, help="booking: slots of each campaign's service (200)"
+    )
+    parser.add_argument(
+        "--bookers", type=int, help="booking: verified citizens per measured run (6000)"
+    )
+    parser.add_argument(
+        "--booking-seconds", type=int, help="booking: measure length (--quick: 10, else 20)"
+    )
     parser.add_argument("--notifications", type=int, help="SMS to drain (0: skip)")
     parser.add_argument(
         "--only", choices=["sms-path"], help="run only this part (no gunicorn, no wrk)"
@@ -679,9 +840,20 @@ def main() -> None:
     args.filings = 8000 if args.quick else 60000
     if args.notifications is None:
         args.notifications = 1000 if args.quick else 5000
+    args.booking_slots = args.booking_slots or (10 if args.quick else 200)
+    # The rush lasts until the slots are gone: about 3 requests per slot.
+    args.booking_seconds = args.booking_seconds or (10 if args.quick else args.seconds)
+    args.bookers = args.bookers or (1000 if args.quick else 6000)
+    if args.database_name == DATABASE_NAME:
+        args.peer_database, args.sms_database = PEER_DB, SMS_PATH_DB
+    else:
+        args.peer_database = f"{args.database_name}_peer"
+        args.sms_database = f"{args.database_name}_sms"
+    args.booking = True
     if args.scenarios:
         wanted = {"floor", *args.scenarios.split(",")}
         SCENARIOS[:] = [s for s in SCENARIOS if s[0] in wanted]
+        args.booking = BOOKING[0] in wanted
     kinds = args.databases.split(",")
     with tempfile.TemporaryDirectory(prefix="mizan-bench-") as folder:
         work = Path(folder)
@@ -715,9 +887,19 @@ def main() -> None:
     suffix = (f"-{args.only}" if args.only else "") + ("-quick" if args.quick else "")
     out = results / f"{stamp}-{platform.node()}{suffix}.json"
     out.write_text(json.dumps(run, indent=1, ensure_ascii=False))
+    chart = None
+    try:
+        from chart import chart_write
+
+        chart = chart_write(run, out.with_suffix(".png"), PEER_COMPARISONS)
+    except Exception as error:  # the figures are kept, without their chart
+        log(f"no chart ({type(error).__name__}: {error}); bench/chart.py {out} makes it later")
+    text = markdown(run)
+    if chart:
+        text += f"\n![Ratios to the floor and to the peer at 8 connections](results/{chart.name})\n"
     with open(BENCH / "README.md", "a", encoding="utf-8") as readme:
-        readme.write(markdown(run))
-    log(f"results: {out} and bench/README.md")
+        readme.write(text)
+    log(f"results: {out}{f', {chart}' if chart else ''} and bench/README.md")
 
 
 if __name__ == "__main__":

@@ -210,3 +210,55 @@ def test_the_benchmark_request_lists_open_real_pages(reference_data, media, tmp_
     for path in paths[:12]:
         response = client.get(path)
         assert response.status_code == 200, path
+
+
+def test_the_booking_lists_book_each_slot_once_and_tell_the_others_it_was_taken(
+    reference_data, media, tmp_path, client
+):
+    """`bench_fixtures`' booking contention: per wrk run a service whose campaign opens
+    today with a known number of slots, and verified citizens posting a slot each;
+    replayed in order, the first ones book, the rest are told the slot was taken."""
+    import json
+
+    from django.utils import translation
+    from django.utils.html import escape
+
+    from mizan.appointments.forms import SlotForm
+    from mizan.appointments.models import Booking
+
+    with translation.override("fr"):
+        taken = escape(str(SlotForm.base_fields["slot"].error_messages["invalid_choice"]))
+
+    bench_seed(count=20, batch_size=20)
+    folder = tmp_path / "lists"
+    call_command(
+        "bench_fixtures",
+        str(folder),
+        *("--filings", "1", "--tracked", "1", "--booking-slots", "3", "--bookers", "8"),
+        stdout=StringIO(),
+    )
+    manifest = json.loads((folder / "booking.json").read_text())
+    assert set(manifest) == {"warmup-1", "measure-1", "warmup-8", "measure-8"}
+    assert len({phase["service"] for phase in manifest.values()}) == 4
+    plan = manifest["measure-1"]
+    assert (plan["slots"], plan["officials"], plan["bookers"]) == (3, 1, 8)
+    rows = [
+        line.split("\t") for line in (folder / "booking-measure-1.tsv").read_text().splitlines()
+    ]
+    assert len(rows) == 8 and len({row[1] for row in rows}) == 8  # one citizen each
+    answers = []
+    for path, cookie, body in rows:
+        client.cookies.clear()
+        for part in cookie.split("; "):
+            name, value = part.split("=", 1)
+            client.cookies[name] = value
+        response = client.post(path, body, content_type="application/x-www-form-urlencoded")
+        location = response.headers.get("Location", "")
+        if response.status_code == 200:
+            # The slot went to an earlier citizen: said so, with the free slots.
+            assert taken in response.text
+        answers.append("booked" if "/appointments/booked/" in location else response.status_code)
+    booked = Booking.objects.filter(service__code=plan["service"], status="active")
+    assert answers.count("booked") == booked.count() <= 3
+    assert set(answers) == {"booked", 200}
+    assert booked.values("official", "starts_at").distinct().count() == booked.count()

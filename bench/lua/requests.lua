@@ -10,7 +10,10 @@ local thread_number = 0
 local threads_list = {}
 
 function setup(thread)
-  thread:set("thread_number", thread_number)
+  -- A global of the thread's own Lua state: the chunk's `local thread_number` above is
+  -- another variable there (0 in every thread), which made both threads send the same
+  -- requests.
+  thread:set("thread_index", thread_number)
   thread_number = thread_number + 1
   table.insert(threads_list, thread)
 end
@@ -19,7 +22,7 @@ function init(args)
   local method = args[2] or "GET"
   threads = tonumber(args[3] or "1")
   offset = tonumber(args[4] or "0")
-  mine = tonumber(thread_number) or 0
+  mine = tonumber(thread_index) or 0
   -- A page answers 200; a form that was accepted redirects (302). Anything else, such
   -- as a form shown again with errors, is counted as unexpected.
   expected = (method == "POST") and 302 or 200

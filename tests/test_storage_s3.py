@@ -25,6 +25,20 @@ PREFIX = "media"
 KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key"}
 
 
+@pytest.fixture(autouse=True)
+def language_kept():
+    """Management commands run here (the worker, backup) leave their language active in
+    this thread; the tests after these expect none."""
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    if language:
+        translation.activate(language)
+    else:
+        translation.deactivate()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -250,6 +264,7 @@ def test_a_backup_says_the_bucket_is_not_in_it_and_a_restore_leaves_the_bucket_a
     assert _object(bucket, stored.file.name) == PDF
 
     # The same backup restored onto file-system storage: refused, nothing replaced.
+    s3_storages = settings.STORAGES
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -257,3 +272,11 @@ def test_a_backup_says_the_bucket_is_not_in_it_and_a_restore_leaves_the_bucket_a
     settings.MEDIA_ROOT = tmp_path / "media"
     with pytest.raises(BackupError, match="set MIZAN_STORAGE_URL to that bucket"):
         backup_restore(source=backup)
+
+    # A backup of file-system uploads, restored while a bucket is configured: refused.
+    call_command("backup", str(tmp_path / "fs-backups"), stdout=StringIO())
+    [fs_backup] = list((tmp_path / "fs-backups").iterdir())
+    assert (fs_backup / "media.tar.gz").exists()
+    settings.STORAGES = s3_storages
+    with pytest.raises(BackupError, match="or restore with MIZAN_STORAGE_URL unset"):
+        backup_restore(source=fs_backup)

@@ -12,6 +12,8 @@ import environ
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.storage import default_storage_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -214,8 +216,18 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
 )
 WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploads: the file system under MEDIA_ROOT (MIZAN_STORAGE_URL unset), or an
+# S3-compatible bucket: s3://BUCKET[/PREFIX]?endpoint_url=…&region=…&addressing_style=…
+# with its keys apart (config/storage.py, docs/operations.md). Static files stay on WhiteNoise.
+MIZAN_STORAGE_URL = env.str("MIZAN_STORAGE_URL", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage_from_url(
+        MIZAN_STORAGE_URL,
+        access_key=env.str("MIZAN_S3_ACCESS_KEY", default=""),
+        secret_key=env.str("MIZAN_S3_SECRET_KEY", default=""),
+        # Mizan streams documents itself; a signed URL, if one is ever made, lives this long.
+        url_expiry_seconds=env.int("MIZAN_S3_URL_EXPIRY_SECONDS", default=300),
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -86,3 +86,49 @@ def test_sqlite_runs_in_wal_mode(db):
         mode = cursor.fetchone()[0]
     # In-memory test databases cannot use WAL; the file database of `make run` does.
     assert mode in ("wal", "memory")
+
+
+def test_the_storage_url_picks_the_file_system_or_a_private_bucket():
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.storage import default_storage_from_url
+
+    assert default_storage_from_url("") == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage"
+    }
+    s3 = default_storage_from_url(
+        "s3://mizan-prod/uploads/?endpoint_url=https://s3.example.ma&region=fr-par"
+        "&addressing_style=path",
+        access_key="AK",
+        secret_key="SK",
+        url_expiry_seconds=120,
+    )
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert s3["OPTIONS"] == {
+        "bucket_name": "mizan-prod",
+        "location": "uploads",
+        "endpoint_url": "https://s3.example.ma",
+        "region_name": "fr-par",
+        "addressing_style": "path",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 120,
+        "file_overwrite": False,
+        "custom_domain": None,
+        "signature_version": "s3v4",
+        "access_key": "AK",
+        "secret_key": "SK",
+    }
+    for wrong, says in [
+        ("file:///var/media", "must start with s3://"),
+        ("s3://AK:SK@bucket", "must not hold the keys"),
+        ("s3:///prefix", "names no bucket"),
+        ("s3://bucket?acl=public-read", "unknown parameter"),
+        ("s3://bucket?default_acl=public-read", "never public"),
+        ("s3://bucket?addressing_style=sideways", "addressing_style"),
+    ]:
+        with pytest.raises(ImproperlyConfigured, match=says):
+            default_storage_from_url(wrong)
+    with pytest.raises(ImproperlyConfigured, match="both"):
+        default_storage_from_url("s3://bucket", access_key="AK")

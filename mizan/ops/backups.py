@@ -4,8 +4,10 @@ One backup is a directory named by its UTC time, holding:
 
 - `database.dump` (PostgreSQL: `pg_dump --format=custom`, restored with `pg_restore`)
   or `database.sqlite3` (SQLite: the online backup API, consistent while Mizan runs);
-- `media.tar.gz`: the uploaded files (file-system storage; with S3-compatible storage,
-  use the bucket's versioning and replication instead, docs/operations.md);
+- `media.tar.gz`: the uploaded files, when they are on the file system (MEDIA_ROOT).
+  With S3-compatible storage (MIZAN_STORAGE_URL) the bucket is not copied: its
+  backup is the provider's versioning and replication, or `aws s3 sync`
+  (docs/operations.md); the manifest says so, and a restore leaves the bucket alone;
 - `manifest.json`: what was saved, when, from which migration state, with the SHA-256
   of each file, so that a restore refuses a damaged or incomplete backup.
 
@@ -24,9 +26,12 @@ import tarfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+
+from config.storage import uses_file_system
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -34,6 +39,28 @@ FORMAT_VERSION = 1
 
 class BackupError(Exception):
     pass
+
+
+# What a backup or a restore says about the uploads when they are in a bucket.
+EXTERNAL_MEDIA_NOTE = (
+    "Uploaded files are on S3-compatible storage (MIZAN_STORAGE_URL): this backup holds "
+    "the database only. Back up the bucket with the provider's versioning and replication, "
+    "or `aws s3 sync` (docs/operations.md)."
+)
+
+
+def media_on_file_system() -> bool:
+    """Whether the uploads are under MEDIA_ROOT, hence in (and restored from) a backup."""
+    return uses_file_system(default_storage)
+
+
+def media_storage_label() -> str:
+    """Where the uploads are, for the manifest: "file-system" or "s3://bucket/prefix"."""
+    if media_on_file_system():
+        return "file-system"
+    bucket = getattr(default_storage, "bucket_name", "") or "?"
+    location = getattr(default_storage, "location", "") or ""
+    return f"s3://{bucket}/{location}".rstrip("/")
 
 
 def _sha256(path: Path) -> str:
@@ -91,20 +118,24 @@ def backup_create(*, to: Path) -> Path:
             destination.close()
     else:  # pragma: no cover - the settings allow only these two
         raise BackupError(f"no backup for the {vendor} database")
-    media_file = target / "media.tar.gz"
-    media_root = Path(settings.MEDIA_ROOT)
-    with tarfile.open(media_file, "w:gz") as archive:
-        if media_root.is_dir():
-            archive.add(media_root, arcname=".")
+    saved = [database_file]
+    if media_on_file_system():
+        media_file = target / "media.tar.gz"
+        media_root = Path(settings.MEDIA_ROOT)
+        with tarfile.open(media_file, "w:gz") as archive:
+            if media_root.is_dir():
+                archive.add(media_root, arcname=".")
+        saved.append(media_file)
     applied = MigrationRecorder(connection).applied_migrations()
     manifest = {
         "format_version": FORMAT_VERSION,
         "created_at": now.isoformat(timespec="seconds"),
         "database": vendor,
         "migrations": len(applied),
+        # "file-system": media.tar.gz holds the uploads; "s3://…": they are not here.
+        "media_storage": media_storage_label(),
         "files": {
-            path.name: {"sha256": _sha256(path), "size": path.stat().st_size}
-            for path in (database_file, media_file)
+            path.name: {"sha256": _sha256(path), "size": path.stat().st_size} for path in saved
         },
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -128,13 +159,31 @@ def backup_check(source: Path) -> dict:
 
 
 def backup_restore(*, source: Path) -> dict:
-    """Replace the database's content and the uploaded files with the backup's."""
+    """Replace the database's content and the uploaded files with the backup's.
+
+    Uploads in a bucket are left as they are (they are not in the backup); a backup of
+    file-system uploads is refused while the uploads are in a bucket, rather than
+    restoring a database whose documents would then be missing."""
     source = Path(source)
     manifest = backup_check(source)
     vendor = connection.vendor
     if manifest["database"] != vendor:
         raise BackupError(
             f"the backup is of a {manifest['database']} database, this one is {vendor}"
+        )
+    has_media = "media.tar.gz" in manifest["files"]
+    if has_media and not media_on_file_system():
+        raise BackupError(
+            "this backup holds uploaded files from the file system, but uploads are now "
+            f"on S3-compatible storage ({media_storage_label()}): copy its media.tar.gz "
+            "into the bucket first (docs/operations.md), or restore with MIZAN_STORAGE_URL "
+            "unset. Nothing was replaced."
+        )
+    if not has_media and media_on_file_system():
+        raise BackupError(
+            "this backup has no uploaded files (they were on S3-compatible storage, "
+            f"{manifest.get('media_storage', '?')}), but uploads are now on the file "
+            "system: set MIZAN_STORAGE_URL to that bucket to restore it. Nothing was replaced."
         )
     if vendor == "postgresql":
         connections.close_all()
@@ -159,6 +208,8 @@ def backup_restore(*, source: Path) -> dict:
         finally:
             backup.close()
         connections.close_all()
+    if not has_media:
+        return manifest
     media_root = Path(settings.MEDIA_ROOT)
     staging = media_root.with_name(media_root.name + ".restoring")
     shutil.rmtree(staging, ignore_errors=True)

@@ -37,3 +37,10 @@ class Command(BaseCommand):
                 f"{result.checked} entries."
             )
         )
+        if "media.tar.gz" not in manifest["files"]:
+            self.stdout.write(
+                self.style.WARNING(
+                    "The uploaded files were not restored: they are on S3-compatible "
+                    f"storage ({manifest.get('media_storage', '?')}), left as they are."
+                )
+            )

@@ -185,7 +185,8 @@ class FakeSmsServer:
     kannel_answer: the 202 body of an accepted Kannel request.
 
     Receipts (after each accepted message, in one background thread, in order):
-    receipt_status {number: status} else receipt_default_status ("delivered"),
+    receipt_status {number: status, or a list used up one message at a time (None: no
+    receipt for that message)} else receipt_default_status ("delivered"),
     receipt_delay (seconds), receipt_twice, receipt_out_of_order (the final status, then a
     stale "accepted" dated when the message arrived). JSON receipts go to the message's
     callback_url, else receipt_url, signed with receipt_secret when it is set. Kannel
@@ -216,7 +217,7 @@ class FakeSmsServer:
         self.kannel_answer = "0: Accepted for delivery"
         self.receipt_url = receipt_url
         self.receipt_secret = receipt_secret
-        self.receipt_status: dict[str, str] = {}
+        self.receipt_status: dict[str, str | list[str | None]] = {}
         self.receipt_default_status = "delivered"
         self.receipt_delay = 0.0
         self.receipt_twice = False
@@ -418,6 +419,12 @@ class FakeSmsServer:
 
     def _schedule_receipts(self, message: dict) -> None:
         status = self.receipt_status.get(message["to"], self.receipt_default_status)
+        if isinstance(status, list):
+            # One per message to that number, in order; then the default.
+            with self._lock:
+                status = status.pop(0) if status else self.receipt_default_status
+            if status is None:
+                return
         # Never the same millisecond as the acceptance, so a receiver can order by `at`.
         at = max(datetime.now(UTC), message["received_at"] + timedelta(milliseconds=1))
         final = self._receipt(message, status, at)

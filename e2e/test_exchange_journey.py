@@ -107,7 +107,9 @@ def take_step(desk: StaffDesk, reference: str, step: str, fill=None) -> None:
     visit(desk, f"{step}-done", lambda: box.locator("button[type=submit]").click())
     assert page.url.endswith(f"/exchange/files/{reference}/"), page.url
     assert page.locator("#error-summary").count() == 0, page.inner_text("main")[:2000]
-    assert page.locator("main .panel[role=status]").is_visible()
+    # The confirmation, said once (base.html shows the messages above every page).
+    confirmation = page.locator("main .message-success[role=status]")
+    assert confirmation.count() == 1 and confirmation.is_visible()
 
 
 @pytest.mark.parametrize(

@@ -246,16 +246,16 @@ def test_an_answer_lost_after_acceptance_is_asked_again_with_the_same_reference(
     fake.hang_seconds = 3
     settings.MIZAN_SMS_GATEWAYS = [aggregator("agg", fake, read_timeout=0.3)]
     filing = file_complaint(phone="+212612340005")
+    # The first ask is taken, then its answer never comes. The second may already go
+    # within this run (the provider's probe is due 50 ms later): the provider answers a
+    # reference it has at once, whatever its mode.
     run_worker()
-    sms = sms_of(filing.case)
-    assert sms.status == Status.TEMPORARY_FAILURE and sms.uncertain_provider == "agg"
-
     fake.mode = "accept"
     sms = work_until(
         run_worker, lambda: (n := sms_of(filing.case)).status == Status.DELIVERED and n
     )
     assert len(fake.messages) == 1  # the provider deduplicated on our reference
-    assert sms.attempts == 2 and sms.provider == "agg"
+    assert sms.attempts == 2 and sms.provider == "agg"  # asked twice, sent once
     # The second ask was answered "already have it" (200), with the first id.
     assert fake.request_log[-1]["status"] == 200
     assert sms.provider_reference == fake.messages[0]["id"]

@@ -263,6 +263,27 @@ def wrk(
     return result
 
 
+def measure_row(name, what, connections, measured, cpu, failed_answers) -> dict:
+    """One measure's figures. `failed_answers` names the Lua counter of answers that are
+    errors for this scenario; wrk's socket errors (connect, read, write, timeout) always
+    are."""
+    requests = measured["requests"]
+    errors = measured[failed_answers] + sum(
+        v for k, v in measured.items() if k.startswith("errors_") and k != "errors_status"
+    )
+    return {
+        "scenario": name,
+        "what": what,
+        "connections": connections,
+        "requests": requests,
+        "rps": round(requests / (measured["duration_us"] / 1e6), 1),
+        "p50_ms": round(measured["p50_us"] / 1000, 2),
+        "p99_ms": round(measured["p99_us"] / 1000, 2),
+        "errors": errors,
+        "cpu_ms_per_request": round(1000 * cpu / requests, 2) if requests else None,
+    }
+
+
 def run_scenarios(
     server: Server, lists: Path, seconds: int, warmup: int, scenarios=None
 ) -> list[dict]:
@@ -274,21 +295,8 @@ def run_scenarios(
             before = process_cpu_seconds(server.pids)
             measured = wrk(server.port, args, connections, seconds)
             cpu = process_cpu_seconds(server.pids) - before
-            requests = measured["requests"]
-            errors = measured["unexpected_status"] + sum(
-                v for k, v in measured.items() if k.startswith("errors_") and k != "errors_status"
-            )
-            row = {
-                "scenario": name,
-                "what": what,
-                "connections": connections,
-                "requests": requests,
-                "rps": round(requests / (measured["duration_us"] / 1e6), 1),
-                "p50_ms": round(measured["p50_us"] / 1000, 2),
-                "p99_ms": round(measured["p99_us"] / 1000, 2),
-                "errors": errors,
-                "cpu_ms_per_request": round(1000 * cpu / requests, 2) if requests else None,
-            }
+            row = measure_row(name, what, connections, measured, cpu, "unexpected_status")
+            errors = row["errors"]
             log(
                 f"{name:15} c={connections}: {row['rps']:8.1f} req/s  p50 {row['p50_ms']} ms"
                 f"  p99 {row['p99_ms']} ms  errors {errors}  cpu {row['cpu_ms_per_request']}"
@@ -348,20 +356,9 @@ def run_booking(server: Server, env: dict, lists: Path, seconds: int, warmup: in
         )
         check = json.loads(re.search(r"BOOKING_JSON (\{.*\})", output).group(1))
         check = check[plan["service"]]
-        requests = measured["requests"]
-        errors = measured["server_5xx"] + sum(
-            v for k, v in measured.items() if k.startswith("errors_") and k != "errors_status"
-        )
-        row = {
-            "scenario": name,
-            "what": what,
-            "connections": connections,
-            "requests": requests,
-            "rps": round(requests / (measured["duration_us"] / 1e6), 1),
-            "p50_ms": round(measured["p50_us"] / 1000, 2),
-            "p99_ms": round(measured["p99_us"] / 1000, 2),
-            "errors": errors,
-            "cpu_ms_per_request": round(1000 * cpu / requests, 2) if requests else None,
+        row = measure_row(name, what, connections, measured, cpu, "server_5xx")
+        errors = row["errors"]
+        row |= {
             "booking": {
                 "seconds": seconds,
                 "slots": plan["slots"],

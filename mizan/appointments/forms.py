@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from mizan.core import references
+from mizan.core.forms import LongSelect
 from mizan.portal.forms import Form, MultipleFileField
 from mizan.reference.countries import country_choices
 
@@ -28,6 +29,7 @@ class SubjectForm(Form):
         label=_("Country of residence"),
         help_text=_("Slots are shown in its time; you can change the time zone next."),
         error_messages={"required": _("Choose the country where you live.")},
+        widget=LongSelect,
     )
 
     def __init__(self, *args, **kwargs):
@@ -50,7 +52,7 @@ class SubjectForm(Form):
 
 
 class TimeZoneForm(Form):
-    tz = forms.ChoiceField(label=_("Show times in the time zone"))
+    tz = forms.ChoiceField(label=_("Show times in the time zone"), widget=LongSelect)
 
     def __init__(self, *args, country: str = "", current: str = "", **kwargs):
         super().__init__(*args, **kwargs)

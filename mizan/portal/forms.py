@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from mizan.core.forms import LongSelect
 from mizan.procedures.complaint import COMPLAINANT_KINDS, COMPLAINT_CATEGORIES, ID_KINDS
 from mizan.reference.countries import country_choices
 from mizan.reference.models import Commune, Province
@@ -82,11 +83,13 @@ class ComplaintForm(Form):
         error_messages={"required": _("Choose your nationality.")},
         label=_("Nationality"),
         initial="MA",
+        widget=LongSelect,
     )
     country_of_residence = forms.ChoiceField(
         error_messages={"required": _("Choose the country where you live.")},
         label=_("Country of residence"),
         initial="MA",
+        widget=LongSelect,
     )
     # One text box: a Moroccan number as dialled at home, or any number with its
     # country code (+33…, +34…) for Moroccans abroad.

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from mizan.accounts.models import Unit
 from mizan.cases.models import Case, CaseEvent, ReferenceCounter
@@ -20,6 +21,7 @@ from mizan.notifications.models import Notification
 from mizan.procedures.models import CommissionSession
 from mizan.procedures.question import ANSWERING_UNITS
 from mizan.procedures.registry import PROCEDURES
+from mizan.reference.models import Commune
 from mizan.reference.routing import (
     mediator_delegation_for,
     prosecution_office_for,
@@ -262,3 +264,10 @@ def test_the_booking_lists_book_each_slot_once_and_tell_the_others_it_was_taken(
     assert answers.count("booked") == booked.count() <= 3
     assert set(answers) == {"booked", 200}
     assert booked.values("official", "starts_at").distinct().count() == booked.count()
+
+
+def test_seeding_a_database_without_reference_data_says_what_to_run(db):
+    Commune.objects.all().delete()  # rolled back with the test
+    with pytest.raises(CommandError, match="load_reference"):
+        call_command("bench_seed", "--cases", "10", stdout=StringIO())
+    assert not Case.objects.exists()

@@ -2,10 +2,11 @@ import resource
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from mizan.cases.seeding import BENCH_ACCESS_CODE, bench_seed
+from mizan.reference.models import Commune
 
 
 class Command(BaseCommand):
@@ -21,6 +22,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         total = options["cases"]
+        if total < 1:
+            raise CommandError("--cases must be at least 1.")
+        if not Commune.objects.exists():
+            # Cases are routed over the communes and units: without them there is
+            # nothing to file against.
+            raise CommandError(
+                "No reference data in this database: run `manage.py load_reference` first."
+            )
         started = time.monotonic()
 
         def progress(done: int) -> None:

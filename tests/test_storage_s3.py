@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from config.storage import default_storage_from_url
 
-moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+moto_server = pytest.importorskip("moto.server", reason="moto and flask are not installed")
 boto3 = pytest.importorskip("boto3")
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -6,8 +6,6 @@ to the agent. The channel and the agent are recorded on the case and counted.
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
-from django.forms.utils import ErrorDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -16,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from mizan.cases.filing import filing_confirm, filing_resend_code, filing_start, pending_filing_get
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
-from mizan.documents.services import attachment_store
 from mizan.portal.forms import CodeForm, ComplaintForm
 from mizan.portal.procedure_forms import FILING_FORMS
-from mizan.portal.views import UPLOAD_SALT, _grant_tracking, _kept_uploads
+from mizan.portal.uploads import upload_token_signed, uploads_keep, uploads_kept
+from mizan.portal.views import _grant_tracking
 from mizan.procedures.common import CHANNELS
 from mizan.procedures.registry import get_procedure
 
@@ -63,7 +61,7 @@ def assisted_form(request, procedure):
     if procedure not in ASSISTED_FORMS:
         return redirect("backoffice:assisted_start")
     form_class = _assisted_form(ASSISTED_FORMS[procedure])
-    token, kept = _kept_uploads(request)
+    token, kept = uploads_kept(request)
     if request.method == "GET":
         form = form_class(language=get_language())
     else:
@@ -72,25 +70,12 @@ def assisted_form(request, procedure):
         )
         if "show_communes" in request.POST:
             # Only the commune list was asked for (complaint, without JavaScript).
-            form._errors = ErrorDict()
+            form.show_again()
             valid = False
         else:
             valid = form.is_valid()
         # Files are kept even when the form is sent back, so nothing is uploaded twice.
-        for uploaded in request.FILES.getlist("attachments"):
-            try:
-                kept.append(
-                    attachment_store(
-                        uploaded_file=uploaded,
-                        upload_token=token,
-                        actor=request.user,
-                        ip_address=client_ip(request),
-                    )
-                )
-            except DomainError as error:
-                form.add_error("attachments", error.message)
-                valid = False
-        if valid:
+        if uploads_keep(request, form, token=token, kept=kept, actor=request.user) and valid:
             data = form.details()
             data["attachment_ids"] = [a.pk for a in kept]
             data["filer"] = form.filer()
@@ -113,7 +98,7 @@ def assisted_form(request, procedure):
         {
             "form": form,
             "procedure": get_procedure(procedure),
-            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "upload_token": upload_token_signed(token),
             "kept_uploads": kept,
         },
     )

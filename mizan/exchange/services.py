@@ -110,7 +110,9 @@ def office_member_create(
 # --- documents --------------------------------------------------------------------------
 
 
-def exchange_document_store(*, uploaded_file, actor, pdf_only: bool = False, ip_address=None):
+def exchange_document_store(
+    *, uploaded_file, actor, pdf_only: bool = False, upload_token: str = "", ip_address=None
+):
     """Check, scan and keep an upload, as every upload (mizan.documents). A report
     (procès-verbal) must be a PDF: it is refused before anything is kept otherwise.
 
@@ -129,7 +131,9 @@ def exchange_document_store(*, uploaded_file, actor, pdf_only: bool = False, ip_
                 code="file_type",
                 field="report",
             )
-    return attachment_store(uploaded_file=uploaded_file, actor=actor, ip_address=ip_address)
+    return attachment_store(
+        uploaded_file=uploaded_file, upload_token=upload_token, actor=actor, ip_address=ip_address
+    )
 
 
 def _documents_seal_data(attachments: list[Attachment]) -> list[dict]:

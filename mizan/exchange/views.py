@@ -5,11 +5,9 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,9 +20,7 @@ from mizan.backoffice.access import _second_factor_redirect
 from mizan.core.audit import audit_record
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
-from mizan.documents.models import Attachment
-from mizan.documents.services import new_upload_token
-from mizan.portal.views import UPLOAD_SALT
+from mizan.portal.uploads import upload_token_signed, uploads_keep, uploads_kept
 from mizan.reference.models import Commune
 
 from . import selectors, workflow
@@ -113,22 +109,6 @@ def inbox(request):
     return _file_list(request, files, template="exchange/inbox.html", extra={"office": office})
 
 
-def _kept_documents(request) -> tuple[str, list[Attachment]]:
-    """The form's upload token and the documents already kept under it (not yet sent)."""
-    signed = request.POST.get("upload_token", "")
-    try:
-        token = signing.loads(signed, salt=UPLOAD_SALT, max_age=24 * 3600) if signed else ""
-    except signing.BadSignature:
-        token = ""
-    if not token:
-        return new_upload_token(), []
-    kept = Attachment.objects.filter(
-        upload_token=token, case__isnull=True, exchange_document__isnull=True
-    )
-    removed = set(request.POST.getlist("remove_upload"))
-    return token, [a for a in kept if str(a.pk) not in removed]
-
-
 @exchange_staff_required
 @require_http_methods(["GET", "POST"])
 def file_create(request):
@@ -136,28 +116,27 @@ def file_create(request):
     if not units:
         raise PermissionDenied
     unit_queryset = Unit.objects.filter(pk__in=[unit.pk for unit in units]).select_related("court")
-    token, kept = _kept_documents(request)
+    token, kept = uploads_kept(request)
     if request.method == "GET":
         form = ExchangeFileForm(court_units=unit_queryset, initial={"kind": "service"})
     else:
         form = ExchangeFileForm(request.POST, request.FILES, court_units=unit_queryset)
         if "show_communes" in request.POST:
-            form._errors = ErrorDict()  # only the commune list was asked for
+            form.show_again()  # only the commune list was asked for
             valid = False
         else:
             valid = form.is_valid()
         # Files are kept even when the form is sent back, so nothing is uploaded twice.
-        for uploaded in request.FILES.getlist("documents"):
-            try:
-                attachment = exchange_document_store(
-                    uploaded_file=uploaded, actor=request.user, ip_address=client_ip(request)
-                )
-            except DomainError as error:
-                form.add_error("documents", error.message)
-                valid = False
-            else:
-                Attachment.objects.filter(pk=attachment.pk).update(upload_token=token)
-                kept.append(attachment)
+        if not uploads_keep(
+            request,
+            form,
+            token=token,
+            kept=kept,
+            field="documents",
+            actor=request.user,
+            store=exchange_document_store,
+        ):
+            valid = False
         if valid:
             data = form.cleaned_data
             try:
@@ -193,7 +172,7 @@ def file_create(request):
         "exchange/file_form.html",
         {
             "form": form,
-            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "upload_token": upload_token_signed(token),
             "kept_uploads": kept,
             "next_in_turn": selectors.rotation_next(commune=commune) if commune else None,
         },

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,13 @@ class Form(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def show_again(self) -> None:
+        """Show what was typed again without checking it: a post that only asked for
+        the communes of the chosen province (without JavaScript) is not a submission,
+        and its unfinished fields are no error. A refused upload can still be said."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
 
 
 class ReferenceChoiceField(forms.ModelChoiceField):

@@ -7,10 +7,8 @@ import sys
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
-from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,7 +32,6 @@ from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.documents.models import Attachment
 from mizan.documents.services import (
-    attachment_store,
     attachments_keep_for_form,
     new_upload_token,
 )
@@ -48,8 +45,8 @@ from mizan.transparency.selectors import delay_estimate, tracking_delay_estimate
 from .codes import code_step_passed
 from .forms import CitizenStepForm, CodeForm, ComplaintForm, InformationForm, TrackForm
 from .procedure_forms import FILING_FORMS
+from .uploads import upload_token_signed, uploads_keep, uploads_kept
 
-UPLOAD_SALT = "mizan.upload-token"
 SESSION_TRACKED = "mizan_tracked"
 SESSION_TRACKED_READ_ONLY = "mizan_tracked_read_only"
 SESSION_RECEIPTS = "mizan_receipts"
@@ -58,20 +55,6 @@ SESSION_TRACK_CHALLENGE = "mizan_track_challenge"
 
 def home(request):
     return render(request, "portal/home.html", {"procedures": list(PROCEDURES.values())})
-
-
-def _kept_uploads(request) -> tuple[str, list[Attachment]]:
-    """The upload token of this form and the files already kept under it."""
-    signed = request.POST.get("upload_token", "")
-    try:
-        token = signing.loads(signed, salt=UPLOAD_SALT, max_age=24 * 3600) if signed else ""
-    except signing.BadSignature:
-        token = ""
-    if not token:
-        return new_upload_token(), []
-    kept = list(Attachment.objects.filter(upload_token=token, case__isnull=True))
-    removed = set(request.POST.getlist("remove_upload"))
-    return token, [a for a in kept if str(a.pk) not in removed]
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,47 +81,35 @@ def complaint_form(request):
             )
         form = ComplaintForm(initial=initial, language=language)
     else:
-        form = ComplaintForm(request.POST, request.FILES, language=language)
-        token, kept = _kept_uploads(request)
+        token, kept = uploads_kept(request)
+        form = ComplaintForm(request.POST, request.FILES, language=language, kept_uploads=len(kept))
         if "show_communes" in request.POST:
-            # Only the commune list was asked for: show the form again with the
-            # province's communes and without complaining about unfinished fields.
-            form._errors = ErrorDict()
+            # Only the commune list was asked for: the form again, with the
+            # province's communes.
+            form.show_again()
+            valid = False
         else:
             valid = form.is_valid()
-            upload_errors = []
-            for uploaded in request.FILES.getlist("attachments"):
-                try:
-                    kept.append(
-                        attachment_store(
-                            uploaded_file=uploaded,
-                            upload_token=token,
-                            ip_address=client_ip(request),
-                        )
-                    )
-                except DomainError as error:
-                    upload_errors.append(error.message)
-            for error in upload_errors:
-                form.add_error("attachments", error)
-            if valid and not upload_errors:
-                try:
-                    pending = filing_start(
-                        procedure="complaint",
-                        data=_complaint_pending_data(form, kept),
-                        phone=str(form.cleaned_data["phone"]),
-                        language=form.cleaned_data["preferred_language"],
-                        ip_address=client_ip(request),
-                    )
-                except DomainError as error:
-                    form.add_error(None, error.message)
-                else:
-                    return redirect("portal:complaint_confirm", token=pending.token)
+        # Files are kept even when the form is sent back, so nothing is uploaded twice.
+        if uploads_keep(request, form, token=token, kept=kept) and valid:
+            try:
+                pending = filing_start(
+                    procedure="complaint",
+                    data=_complaint_pending_data(form, kept),
+                    phone=str(form.cleaned_data["phone"]),
+                    language=form.cleaned_data["preferred_language"],
+                    ip_address=client_ip(request),
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                return redirect("portal:complaint_confirm", token=pending.token)
     return render(
         request,
         "portal/complaint_form.html",
         {
             "form": form,
-            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "upload_token": upload_token_signed(token),
             "kept_uploads": kept,
             "delay_estimate": _complaint_delay_estimate(form),
         },
@@ -252,22 +223,10 @@ def procedure_form(request, procedure):
             )
         form = form_class(initial=initial, language=language)
     else:
-        token, kept = _kept_uploads(request)
+        token, kept = uploads_kept(request)
         form = form_class(request.POST, request.FILES, language=language, kept_uploads=len(kept))
         valid = form.is_valid()
-        upload_errors = []
-        for uploaded in request.FILES.getlist("attachments"):
-            try:
-                kept.append(
-                    attachment_store(
-                        uploaded_file=uploaded, upload_token=token, ip_address=client_ip(request)
-                    )
-                )
-            except DomainError as error:
-                upload_errors.append(error.message)
-        for error in upload_errors:
-            form.add_error("attachments", error)
-        if valid and not upload_errors:
+        if uploads_keep(request, form, token=token, kept=kept) and valid:
             data = form.details()
             data["attachment_ids"] = [a.pk for a in kept]
             data["filer"] = form.filer()
@@ -290,7 +249,7 @@ def procedure_form(request, procedure):
         {
             "form": form,
             "procedure": get_procedure(procedure),
-            "upload_token": signing.dumps(token, salt=UPLOAD_SALT),
+            "upload_token": upload_token_signed(token),
             "kept_uploads": kept,
             # Transparency (#10): the office is not known yet, so across offices.
             "delay_estimate": delay_estimate(procedure=procedure),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from mizan.accounts.models import Role
 
 from .common import RELATIONSHIPS, label_of
-from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, withdrawal
+from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, information_provision, withdrawal
 
 
 def bail_summary(case) -> list[tuple[str, str]]:
@@ -177,16 +177,7 @@ BAIL_WORKFLOW = Workflow(
             notify="case.info_requested",
             message_required=True,
         ),
-        Step(
-            "provide_information",
-            _("Provide the information"),
-            ("info_requested",),
-            "info_provided",
-            frozenset({CITIZEN}),
-            notify="case.info_provided",
-            message_required=True,
-            uploads=True,
-        ),
+        information_provision(),
         Step(
             "decide_granted",
             _("Decide: grant release on bail"),

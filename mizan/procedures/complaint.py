@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mizan.accounts.models import Role
 
-from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, withdrawal
+from .workflow import WITHDRAWN, State, Step, Workflow, information_provision, withdrawal
 
 COMPLAINANT_KINDS = [("person", _("a person")), ("entity", _("a company or association"))]
 ID_KINDS = [
@@ -215,16 +215,7 @@ COMPLAINT_WORKFLOW = Workflow(
             notify="complaint.info_requested",
             message_required=True,
         ),
-        Step(
-            "provide_information",
-            _("Provide the information"),
-            ("info_requested",),
-            "info_provided",
-            frozenset({CITIZEN}),
-            notify="complaint.info_provided",
-            message_required=True,
-            uploads=True,
-        ),
+        information_provision(notify="complaint.info_provided"),
         Step(
             "refer_investigation",
             _("Refer to the judicial police"),

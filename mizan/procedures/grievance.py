@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from mizan.accounts.models import Role
 
 from .common import RELATIONSHIPS, label_of
-from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, withdrawal
+from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, information_provision, withdrawal
 
 ADMINISTRATION_ANSWERS = [
     ("none", _("No answer")),
@@ -213,16 +213,7 @@ GRIEVANCE_WORKFLOW = Workflow(
             notify="case.info_requested",
             message_required=True,
         ),
-        Step(
-            "provide_information",
-            _("Provide the information"),
-            ("info_requested",),
-            "info_provided",
-            frozenset({CITIZEN}),
-            notify="case.info_provided",
-            message_required=True,
-            uploads=True,
-        ),
+        information_provision(),
         Step(
             "propose_handover",
             _("Out of competence: propose handing over to a body on Mizan"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from mizan.accounts.models import Role
 
 from .common import RELATIONSHIPS, label_of
-from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, withdrawal
+from .workflow import WITHDRAWN, State, Step, Workflow, information_provision, withdrawal
 
 PARDON_GROUNDS = [
     ("health", _("Health")),
@@ -213,16 +213,7 @@ PARDON_WORKFLOW = Workflow(
             notify="case.info_requested",
             message_required=True,
         ),
-        Step(
-            "provide_information",
-            _("Provide the information"),
-            ("info_requested",),
-            "info_provided",
-            frozenset({CITIZEN}),
-            notify="case.info_provided",
-            message_required=True,
-            uploads=True,
-        ),
+        information_provision(),
         Step(
             "declare_inadmissible",
             _("Declare inadmissible"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from mizan.accounts.models import Role
 from mizan.reference.models import Institution
 
-from .workflow import CITIZEN, WITHDRAWN, State, Step, Workflow, withdrawal
+from .workflow import WITHDRAWN, State, Step, Workflow, information_provision, withdrawal
 
 # Institutions a question can be asked of, and the unit that answers for each.
 QUESTION_INSTITUTIONS = Institution.Code.choices
@@ -98,16 +98,7 @@ QUESTION_WORKFLOW = Workflow(
             notify="case.info_requested",
             message_required=True,
         ),
-        Step(
-            "provide_information",
-            _("Send the clarification"),
-            ("info_requested",),
-            "info_provided",
-            frozenset({CITIZEN}),
-            notify="case.info_provided",
-            message_required=True,
-            uploads=True,
-        ),
+        information_provision(label=_("Send the clarification")),
         Step(
             "answer",
             _("Answer"),

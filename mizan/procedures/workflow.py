@@ -141,3 +141,18 @@ def withdrawal(sources: tuple[str, ...], *, notify: str = "case.withdrawn") -> S
         frozenset({CITIZEN}),
         notify=notify,
     )
+
+
+def information_provision(*, label=None, notify: str = "case.info_provided") -> Step:
+    """The citizen's answer to a request for information: a message (and documents)
+    that takes the request back to the office."""
+    return Step(
+        "provide_information",
+        label or _("Provide the information"),
+        ("info_requested",),
+        "info_provided",
+        frozenset({CITIZEN}),
+        notify=notify,
+        message_required=True,
+        uploads=True,
+    )

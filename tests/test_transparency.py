@@ -862,3 +862,25 @@ def test_the_complaint_form_shows_the_estimate_of_the_office_its_commune_goes_to
     assert page.status_code == 200
     text = page.content.decode()
     assert "Requests like this at this office were usually decided within 8 days" in text
+
+
+def test_a_procedure_starting_after_the_platform_gives_nothing_away(history, caplog):
+    """Months are published from the platform's first request for every procedure: a
+    procedure whose first request comes later has months with a country row only (all
+    zero, pending "< 10"). Its first month with offices ties that hidden zero to
+    offices absent last month (zeros anyone can infer): the zero is known, not given
+    away, and nothing is logged as an error."""
+    case = question()
+    Case.objects.filter(pk=case.case.pk).update(submitted_at=local(date(2025, 2, 10)))
+    with caplog.at_level("ERROR", logger="mizan.transparency.suppression"):
+        transparency_refresh(since=date(2024, 12, 1))
+    assert not [r for r in caplog.records if "give away" in r.getMessage()]
+    january = PublishedArea.objects.get(
+        procedure="question", month=date(2025, 1, 1), level=PublishedArea.Level.NATIONAL
+    )
+    assert Cell.from_stored(january.cells["pending"]).hidden == SMALL
+    february = PublishedArea.objects.filter(procedure="question", month=date(2025, 2, 1))
+    assert february.filter(level=PublishedArea.Level.OFFICE).exists()
+    # The one request is still under the threshold everywhere it is counted.
+    for row in february:
+        assert Cell.from_stored(row.cells["received"]).hidden == SMALL

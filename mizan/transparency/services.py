@@ -427,13 +427,24 @@ def _previous_pending(previous_rows, areas) -> tuple[dict, list[dict]]:
     what ties them to this month: pending now = pending then + received − decided,
     and last month's offices adding up to its regions and country."""
     published = {(row.level, row.code): row for row in previous_rows}
+    by_region: dict[str, list] = defaultdict(list)
+    for row in previous_rows:
+        if row.level == OFFICE:
+            by_region[row.region_code].append((OFFICE, row.code, PREVIOUS_PENDING))
     frozen = {}
     relations = []
     for level, code, _region in areas:
         row = published.get((level, code))
-        # An area absent last month had nothing pending: a zero anyone can infer.
+        # An area absent last month had nothing pending: a zero anyone can infer. So
+        # had a country row without offices (a procedure's months before its first
+        # request, published from the platform's first month): its "< 10" is a zero.
+        nothing_under_it = (level == NATIONAL and not by_region) or (
+            level == REGION and not by_region.get(code)
+        )
         frozen[(level, code, PREVIOUS_PENDING)] = (
-            Cell.from_stored(row.cells["pending"]) if row is not None else Cell(0)
+            Cell.from_stored(row.cells["pending"])
+            if row is not None and not nothing_under_it
+            else Cell(0)
         )
         relations.append(
             {
@@ -443,10 +454,6 @@ def _previous_pending(previous_rows, areas) -> tuple[dict, list[dict]]:
                 (level, code, "decided"): 1,
             }
         )
-    by_region: dict[str, list] = defaultdict(list)
-    for row in previous_rows:
-        if row.level == OFFICE:
-            by_region[row.region_code].append((OFFICE, row.code, PREVIOUS_PENDING))
     national = {(NATIONAL, "", PREVIOUS_PENDING): 1}
     for region, offices in by_region.items():
         national[(REGION, region, PREVIOUS_PENDING)] = -1

@@ -54,6 +54,12 @@ SCENARIOS = [
     ("queue", "queue.tsv", "GET", "agent's queue page (largest unit)"),
     ("case_page", "case_page.tsv", "GET", "agent's case page (audited read)"),
     ("search", "search.tsv", "GET", "staff search by a filer's phone (full text, audited)"),
+    (
+        "search_words",
+        "search_words.tsv",
+        "GET",
+        "staff search by a name or a word of the facts (many matches)",
+    ),
     ("transparency", "transparency.tsv", "GET", "public dashboard: procedure, region, office"),
 ]
 # Booking contention (bench_fixtures `_bookings`): one service per wrk run, its campaign

@@ -212,6 +212,18 @@ def test_the_benchmark_request_lists_open_real_pages(reference_data, media, tmp_
     for path in paths[:12]:
         response = client.get(path)
         assert response.status_code == 200, path
+    # The staff searches by name or word of the facts find cases, as the unit head.
+    searches = [line.split("\t") for line in (folder / "search_words.tsv").read_text().splitlines()]
+    assert len(searches) > 10
+    found = 0
+    for path, cookie, _body in searches[:10]:
+        client.cookies["sessionid"] = cookie.split("=", 1)[1]
+        response = client.get(path)
+        assert response.status_code == 200, path
+        found += "/backoffice/cases/" in response.content.decode()
+    assert found >= 8  # names and words taken from the unit's own cases
+    nothing = client.get("/fr/backoffice/search/?q=zzqxwv").content.decode()
+    assert "/backoffice/cases/" not in nothing
 
 
 def test_the_booking_lists_book_each_slot_once_and_tell_the_others_it_was_taken(

@@ -144,6 +144,23 @@ class Command(BaseCommand):
             folder / "search.tsv",
             [(f"/fr/backoffice/search/?q=0{str(phone)[4:]}", cookie, "") for phone in phones],
         )
+        # And by what people remember: a name (family name alone, or with the first
+        # name) or a word of the facts, in the cases' languages. A family name is
+        # shared by many cases: the unit's most recent matches are listed.
+        words = []
+        for name, details in unit.cases.values_list("filer_name", "details")[:2000]:
+            parts = name.split()
+            words.append(parts[-1])
+            words.append(" ".join(parts[:2]))
+            facts = [w.strip(".,;:!?«»\"'()") for w in str(details.get("facts", "")).split()]
+            facts = [w for w in facts if len(w) >= 6]
+            if facts:
+                words.append(rng.choice(facts))
+        rng.shuffle(words)
+        self._write(
+            folder / "search_words.tsv",
+            [(f"/fr/backoffice/search/?{urlencode({'q': w})}", cookie, "") for w in words[:3000]],
+        )
         (folder / "queue_unit.txt").write_text(f"{unit.code} {cases}")
 
     def _transparency(self, folder):

@@ -172,3 +172,32 @@ def test_unit_heads_get_a_digest_of_overdue_cases(team):
     [message] = mail.outbox
     assert message.to == ["head@justice.ma"] and late.case.reference in message.body
     assert "quick=overdue" in message.alternatives[0].content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "quick=unassigned",
+        "quick=overdue",
+        "sort=deadline",
+        "assignee=me",
+        "procedure=complaint",
+    ],
+)
+def test_the_queues_page_count_is_the_lists_and_no_count_runs_twice(team, query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clerk, prosecutor = team["clerk"], team["prosecutor"]
+    file_complaint(phone="+212613100001")
+    second = file_complaint(phone="+212613100002")
+    register_and_assign(second.case, clerk=clerk, prosecutor=prosecutor)
+    client = verified_login(Client(), prosecutor)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/fr/backoffice/?{query}")
+    assert page.status_code == 200
+    shown = page.context["page"]
+    assert shown.paginator.count == len(page.context["rows"])
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == len(set(counts)), counts

@@ -34,6 +34,10 @@ class QueueFilter:
     quick: str = ""  # one of QUICK_FILTERS
     sort: str = "age"  # "age" (oldest filed first) or "deadline" (nearest first)
 
+    def counted_above(self) -> bool:
+        """Whether `queue_counts` counts this very list (all, or one quick filter)."""
+        return not (self.procedure or self.status or self.assignee) and self.sort == "age"
+
 
 # The one-click filters above the queue, with a count each.
 QUICK_FILTERS = ("overdue", "soon", "to_confirm", "unreached", "back_to_me", "unassigned")

@@ -884,3 +884,28 @@ def test_a_procedure_starting_after_the_platform_gives_nothing_away(history, cap
     # The one request is still under the threshold everywhere it is counted.
     for row in february:
         assert Cell.from_stored(row.cells["received"]).hidden == SMALL
+
+
+def test_an_outcome_published_without_its_share_draws_no_bar(settings):
+    """An outcome's count can be published while the decisions it is a share of are
+    not (a month's total hidden): the chart says "—" for it instead of failing (a 500
+    on the dashboard, found by the benchmark at a million cases)."""
+    from types import SimpleNamespace
+
+    from mizan.transparency.charts import dashboard_charts
+
+    month = SimpleNamespace(
+        label="janvier 2025",
+        short_label="janv.",
+        cells={"received": Cell(40), "decided": Cell(None, COMPLEMENTARY)},
+    )
+    figures = SimpleNamespace(
+        months=[month],
+        ages=[("< 1 mois", Cell(12))],
+        outcomes=[("poursuite", Cell(25), None), ("classement", Cell(None, SMALL), None)],
+        channels=[("web", Cell(40), 1.0)],
+    )
+    charts = dashboard_charts(figures, rtl=False)
+    texts = [text.text for text in charts["outcomes"].texts]
+    assert "—" in texts and "< 10" in texts
+    assert all(rect.css == "bar-hidden" for rect in charts["outcomes"].rects)

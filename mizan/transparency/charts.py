@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from .suppression import Cell
+from .suppression import TOO_FEW, Cell
 
 WIDTH = 360
 FONT = 12
@@ -152,8 +152,9 @@ def bar_chart(
     for index, (label, cell, text) in enumerate(rows):
         y = pad + index * row_height
         chart.texts.append(Text(chart.mirror_x(pad), y + FONT, label, "start"))
-        length = room * cell.value / highest if cell.published and highest else 0
-        if cell.published:
+        drawn = cell.published and cell.value is not None
+        length = room * cell.value / highest if drawn and highest else 0
+        if drawn:
             chart.rects.append(Rect(chart.mirror_x(pad, length), y + 17, length, 14, css))
         else:
             chart.rects.append(Rect(chart.mirror_x(pad, 2), y + 17, 2, 14, "bar-hidden"))
@@ -200,8 +201,14 @@ def dashboard_charts(figures, *, rtl: bool) -> dict[str, Chart]:
     )
     outcome_rows = []
     for label, cell, share in figures.outcomes:
-        shown = Cell(round(share * 1000)) if share is not None else Cell(None, cell.hidden)
-        outcome_rows.append((label, shown, percent_text(share) if share is not None else str(cell)))
+        if share is not None:
+            outcome_rows.append((label, Cell(round(share * 1000)), percent_text(share)))
+        elif cell.published:
+            # The count is published but not the decisions it is a share of (a month's
+            # total hidden, or none at all): no bar and no percentage, "—" as in the table.
+            outcome_rows.append((label, Cell(None, TOO_FEW), percent_text(None)))
+        else:
+            outcome_rows.append((label, cell, str(cell)))
     outcomes = bar_chart(
         chart_id="chart-outcomes",
         title=_("Decisions by outcome, %(first)s to %(last)s") % {"first": first, "last": last},

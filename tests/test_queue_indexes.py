@@ -31,6 +31,8 @@ VIEWS = [
     (QueueFilter(quick="overdue"), "case_due_idx"),
     (QueueFilter(sort="deadline"), "case_due_idx"),
     (QueueFilter(quick="unreached"), "case_unreached_idx"),
+    (QueueFilter(quick="to_confirm"), "case_to_confirm_idx"),
+    (QueueFilter(quick="unassigned"), "case_unassigned_idx"),
 ]
 
 

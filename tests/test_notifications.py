@@ -516,6 +516,38 @@ def test_a_message_the_provider_gave_up_on_is_sent_again_as_a_new_message(
     assert parts == {first["id"]: "retried", second["id"]: "delivered"}
 
 
+def test_a_receipt_applied_by_two_hands_at_once_keeps_its_outcome(
+    reference_data, run_worker, settings, fake
+):
+    """A receipt that came before its id was recorded is applied by whichever comes
+    first, the request that brought it or the worker recording the id; the second
+    must not overwrite "applied" with "ignored" (seen as a CI failure)."""
+    from mizan.notifications.models import ProviderMessage
+    from mizan.notifications.services import _receipt_apply, notification_receipt
+
+    fake.receipt_url = None
+    settings.MIZAN_SMS_GATEWAYS = [aggregator("agg", fake)]
+    filing = file_complaint(phone="+212612340031")
+    run_worker()
+    sms = sms_of(filing.case)
+    # The receipt comes before the worker recorded the id: kept unmatched.
+    ProviderMessage.objects.filter(notification=sms).delete()
+    outcome = notification_receipt(
+        provider="agg", message_id=sms.provider_reference, status="delivered"
+    )
+    assert outcome == "unmatched"
+    receipt = DeliveryReceipt.objects.get()
+    ProviderMessage.objects.create(
+        notification=sms, provider="agg", message_id=sms.provider_reference, status="sent"
+    )
+    # Both hands read the receipt while it was unmatched.
+    assert _receipt_apply(receipt) == "applied"
+    assert _receipt_apply(receipt) == "applied"
+    receipt.refresh_from_db()
+    sms.refresh_from_db()
+    assert receipt.outcome == "applied" and sms.status == Status.DELIVERED
+
+
 def test_a_repeated_receipt_of_a_part_given_up_on_does_not_send_it_a_third_time(
     reference_data, run_worker, settings, fake, fast_retries
 ):

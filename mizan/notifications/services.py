@@ -994,6 +994,14 @@ def _receipt_apply(receipt: DeliveryReceipt) -> str:
         if part is None:
             return DeliveryReceipt.Outcome.UNMATCHED
         notification = Notification.objects.select_for_update().get(id=part.notification_id)
+        # A receipt kept unmatched can be applied by two hands at once: the request that
+        # brought it (the id recorded meanwhile) and the worker recording the id. Under
+        # the part's lock, the second finds it applied and leaves its outcome alone.
+        recorded = (
+            DeliveryReceipt.objects.filter(id=receipt.id).values_list("outcome", flat=True).first()
+        )
+        if recorded is not None and recorded != DeliveryReceipt.Outcome.UNMATCHED:
+            return recorded
         outcome = _receipt_move(notification, part, receipt)
         DeliveryReceipt.objects.filter(id=receipt.id).update(
             notification=notification, outcome=outcome

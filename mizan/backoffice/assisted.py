@@ -11,13 +11,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from mizan.cases.filing import filing_confirm, filing_resend_code, filing_start, pending_filing_get
+from mizan.cases.filing import filing_confirm, filing_resend_code, pending_filing_get
 from mizan.core.errors import DomainError
 from mizan.core.http import client_ip
 from mizan.portal.forms import CodeForm, ComplaintForm
 from mizan.portal.procedure_forms import FILING_FORMS
 from mizan.portal.uploads import upload_token_signed, uploads_keep, uploads_kept
-from mizan.portal.views import _grant_tracking
+from mizan.portal.views import _grant_tracking, filing_start_from_form
 from mizan.procedures.common import CHANNELS
 from mizan.procedures.registry import get_procedure
 
@@ -80,17 +80,8 @@ def assisted_form(request, procedure):
             data["attachment_ids"] = [a.pk for a in kept]
             data["filer"] = form.filer()
             data["assisted"] = {"channel": form.cleaned_data["channel"], "agent": request.user.pk}
-            try:
-                pending = filing_start(
-                    procedure=procedure,
-                    data=data,
-                    phone=str(form.cleaned_data["phone"]),
-                    language=form.cleaned_data["preferred_language"],
-                    ip_address=client_ip(request),
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
+            pending = filing_start_from_form(request, form, procedure=procedure, data=data)
+            if pending is not None:
                 return redirect("backoffice:assisted_code", token=pending.token)
     return render(
         request,

@@ -92,17 +92,10 @@ def complaint_form(request):
             valid = form.is_valid()
         # Files are kept even when the form is sent back, so nothing is uploaded twice.
         if uploads_keep(request, form, token=token, kept=kept) and valid:
-            try:
-                pending = filing_start(
-                    procedure="complaint",
-                    data=_complaint_pending_data(form, kept),
-                    phone=str(form.cleaned_data["phone"]),
-                    language=form.cleaned_data["preferred_language"],
-                    ip_address=client_ip(request),
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
+            pending = filing_start_from_form(
+                request, form, procedure="complaint", data=_complaint_pending_data(form, kept)
+            )
+            if pending is not None:
                 return redirect("portal:complaint_confirm", token=pending.token)
     return render(
         request,
@@ -231,17 +224,8 @@ def procedure_form(request, procedure):
             data["attachment_ids"] = [a.pk for a in kept]
             data["filer"] = form.filer()
             data["form_input"] = _form_input(request.POST, form)
-            try:
-                pending = filing_start(
-                    procedure=procedure,
-                    data=data,
-                    phone=str(form.cleaned_data["phone"]),
-                    language=form.cleaned_data["preferred_language"],
-                    ip_address=client_ip(request),
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
+            pending = filing_start_from_form(request, form, procedure=procedure, data=data)
+            if pending is not None:
                 return redirect("portal:filing_code", token=pending.token)
     return render(
         request,
@@ -255,6 +239,22 @@ def procedure_form(request, procedure):
             "delay_estimate": delay_estimate(procedure=procedure),
         },
     )
+
+
+def filing_start_from_form(request, form, *, procedure: str, data: dict):
+    """The pending filing of a checked filing form (its phone and language), waiting for
+    the SMS code; None when it is refused, the reason then said at the top of the form."""
+    try:
+        return filing_start(
+            procedure=procedure,
+            data=data,
+            phone=str(form.cleaned_data["phone"]),
+            language=form.cleaned_data["preferred_language"],
+            ip_address=client_ip(request),
+        )
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return None
 
 
 def _form_input(post, form) -> dict:

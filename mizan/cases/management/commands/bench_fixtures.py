@@ -150,6 +150,8 @@ class Command(BaseCommand):
         words = []
         for name, details in unit.cases.values_list("filer_name", "details")[:2000]:
             parts = name.split()
+            if not parts:
+                continue
             words.append(parts[-1])
             words.append(" ".join(parts[:2]))
             facts = [w.strip(".,;:!?«»\"'()") for w in str(details.get("facts", "")).split()]
